@@ -1,0 +1,47 @@
+//! The origin's configuration, read from the environment in one place.
+
+use std::net::SocketAddr;
+
+/// Why the configuration could not be read; names the variable.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// A variable is set but unusable.
+    #[error("{name} is invalid: {why}")]
+    Invalid { name: &'static str, why: String },
+    /// A required variable is missing.
+    #[error("{0} must be set")]
+    Missing(&'static str),
+}
+
+/// Everything the origin needs to start.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `PAYREF_DATABASE_URL`: `sqlite://file.db` (default `sqlite://payref.db`) or `postgres://…`.
+    pub database_url: String,
+    /// `PAYREF_BIND`: listen address, default `127.0.0.1:3000`.
+    pub bind: SocketAddr,
+    /// `PAYREF_EDGE_SECRET` and optional `PAYREF_EDGE_SECRET_PREVIOUS`: the edge's batch
+    /// signing secrets (two during a rotation).
+    pub edge_secrets: Vec<Vec<u8>>,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Config {
+    /// Reads `PAYREF_*` variables.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let bind = var("PAYREF_BIND").unwrap_or_else(|| "127.0.0.1:3000".into());
+        let bind = bind
+            .parse()
+            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "PAYREF_BIND", why: e.to_string() })?;
+        let mut edge_secrets = vec![var("PAYREF_EDGE_SECRET").ok_or(ConfigError::Missing("PAYREF_EDGE_SECRET"))?];
+        edge_secrets.extend(var("PAYREF_EDGE_SECRET_PREVIOUS"));
+        Ok(Self {
+            database_url: var("PAYREF_DATABASE_URL").unwrap_or_else(|| "sqlite://payref.db".into()),
+            bind,
+            edge_secrets: edge_secrets.into_iter().map(String::into_bytes).collect(),
+        })
+    }
+}

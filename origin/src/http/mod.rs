@@ -1,0 +1,67 @@
+//! poem routes: one file per resource, one error type.
+
+pub mod auth;
+pub mod conversions;
+pub mod error;
+pub mod ingest;
+pub mod webhooks;
+
+use std::sync::Arc;
+
+use poem::http::StatusCode;
+use poem::listener::TcpAcceptor;
+use poem::{Endpoint, EndpointExt, Route, Server, get, handler, post};
+
+use crate::Db;
+use error::{ApiError, envelope};
+
+/// What every handler can reach.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The edge's batch signing secrets (current first).
+    pub edge_secrets: Arc<Vec<Vec<u8>>>,
+}
+
+#[handler]
+fn healthz() -> &'static str {
+    "ok"
+}
+
+/// The whole HTTP application.
+pub fn app(state: AppState) -> impl Endpoint {
+    Route::new()
+        .at("/healthz", get(healthz))
+        .at("/v1/ingest/events", post(ingest::ingest_events))
+        .at("/v1/stripe/webhooks/:merchant_id/:mode", post(webhooks::receive))
+        .at("/v1/conversions", get(conversions::list))
+        .data(state)
+        .catch_all_error(|err: poem::Error| async move {
+            if err.is::<ApiError>() {
+                return err.into_response();
+            }
+            // poem's own refusals (no route, wrong method, bad path) in our envelope.
+            let status = err.status();
+            let code = match status {
+                StatusCode::NOT_FOUND => "not_found",
+                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                _ if status.is_client_error() => "bad_request",
+                _ => "internal",
+            };
+            envelope(status, code, &err.to_string())
+        })
+}
+
+/// Serves `app` on an already-bound listener until `shutdown` completes.
+pub async fn serve(
+    state: AppState,
+    listener: std::net::TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    listener.set_nonblocking(true)?;
+    let acceptor = TcpAcceptor::from_std(listener)?;
+    Server::new_with_acceptor(acceptor)
+        .run_with_graceful_shutdown(app(state), shutdown, Some(std::time::Duration::from_secs(5)))
+        .await
+}

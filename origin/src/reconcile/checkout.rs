@@ -1,0 +1,78 @@
+//! `checkout.session.completed` → attributed conversion with its commission.
+//!
+//! Runs inside the transaction that stored the raw event, so a redelivered event (already
+//! stored) never records a second conversion, and a failure stores neither.
+
+use payref_shared::client_reference::{self, ParsedReference};
+use sqlx::AnyConnection;
+
+use crate::domain::commission::{commissionable, percent_of};
+use crate::storage::{StorageError, clicks, conversions, merchants};
+use crate::stripe::event::CheckoutSession;
+
+/// What processing a session came to, for the log and the webhook's answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// A conversion was recorded for this affiliate.
+    Attributed { affiliate_id: String, commission: i64 },
+    /// The session was already recorded.
+    AlreadyRecorded,
+    /// Nothing to record, and why.
+    NotAttributed(&'static str),
+}
+
+/// Records the session's conversion when it names an affiliate of this merchant.
+pub async fn record_session(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    session: &CheckoutSession,
+    now: i64,
+) -> Result<Outcome, StorageError> {
+    if session.payment_status == "unpaid" {
+        // Delayed payment methods: the money has not arrived; async_payment_succeeded follows.
+        return Ok(Outcome::NotAttributed("payment not completed"));
+    }
+    let Some(reference) = session.client_reference_id.as_deref() else {
+        return Ok(Outcome::NotAttributed("no client_reference_id"));
+    };
+    let (code, click_id) = match client_reference::parse(reference) {
+        Ok(ParsedReference::Tracked(r)) => (r.code, Some(r.click_id.to_text())),
+        // A bare code counts only when it names one of this merchant's affiliates (below).
+        Ok(ParsedReference::CandidateCode(code)) => (code, None),
+        Err(_) => return Ok(Outcome::NotAttributed("client_reference_id is not a referral")),
+    };
+    let Some(affiliate) = merchants::affiliate_by_code(&mut *conn, merchant_id, code.as_str()).await? else {
+        return Ok(Outcome::NotAttributed("no affiliate with this code"));
+    };
+    if affiliate.status != "active" {
+        return Ok(Outcome::NotAttributed("affiliate is not active"));
+    }
+    let (Some(total), Some(currency)) = (session.amount_total, session.currency.clone()) else {
+        return Ok(Outcome::NotAttributed("session has no amount"));
+    };
+    // Link the click only when we stored it (an ad blocker may have stopped the beacon).
+    let click_id = match click_id {
+        Some(id) if clicks::click_exists(conn, merchant_id, &id).await? => Some(id),
+        _ => None,
+    };
+    let (tax, shipping) = session.tax_and_shipping();
+    let amount = commissionable(total, tax, shipping);
+    let commission = percent_of(amount, affiliate.commission_bps);
+    let new = conversions::NewConversion {
+        merchant_id: merchant_id.to_owned(),
+        livemode: session.livemode,
+        stripe_object_id: session.id.clone(),
+        affiliate_id: affiliate.id.clone(),
+        click_id,
+        attribution_method: "client_reference_id",
+        amount,
+        currency: currency.to_ascii_lowercase(),
+        rate_bps: affiliate.commission_bps,
+        commission,
+    };
+    if conversions::insert_conversion(conn, &new, now).await? {
+        Ok(Outcome::Attributed { affiliate_id: affiliate.id, commission })
+    } else {
+        Ok(Outcome::AlreadyRecorded)
+    }
+}

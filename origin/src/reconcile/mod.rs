@@ -1,0 +1,5 @@
+//! Idempotent processing: edge batches into clicks, Stripe events into conversions and
+//! commissions, exactly once in effect however often they arrive.
+
+pub mod checkout;
+pub mod ingest;

@@ -1,0 +1,45 @@
+//! The demo merchant that `cargo xtask demo` and the tests start from.
+
+use serde::Serialize;
+
+use crate::domain::api_key::{self, Scope};
+use crate::domain::ids::new_click_id;
+use crate::storage::{Db, StorageError, merchants};
+
+/// Commission rate of the demo campaign: 30%.
+pub const DEMO_RATE_BPS: i64 = 3_000;
+
+/// What was created; the API key is shown only here.
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoSeed {
+    /// The merchant's id (part of the webhook URL).
+    pub merchant_id: String,
+    /// The site key for the tracker's `data-site`.
+    pub site_key: String,
+    /// The affiliate's referral code.
+    pub affiliate_code: String,
+    /// A read/write merchant API key.
+    pub api_key: String,
+    /// The test-mode webhook signing secret.
+    pub webhook_secret: String,
+}
+
+/// Creates a merchant with a site, a 30% campaign, the affiliate `demo` and an API key.
+pub async fn seed_demo(db: &Db, site_key: &str, webhook_secret: Option<&str>) -> Result<DemoSeed, StorageError> {
+    let pool = &db.pool;
+    let merchant_id = merchants::create_merchant(pool, "Demo Shop", "usd").await?;
+    merchants::create_site(pool, &merchant_id, site_key).await?;
+    let campaign = merchants::create_campaign(pool, &merchant_id, "Standard 30%", DEMO_RATE_BPS).await?;
+    merchants::create_affiliate(pool, &merchant_id, &campaign, "demo", "Demo Affiliate").await?;
+    let key = api_key::generate();
+    merchants::create_api_key(pool, &merchant_id, &key.prefix, &key.token_hash, Scope::Write).await?;
+    let webhook_secret = webhook_secret.map_or_else(|| format!("whsec_{}", new_click_id()), str::to_owned);
+    merchants::set_webhook_secret(pool, &merchant_id, false, &webhook_secret).await?;
+    Ok(DemoSeed {
+        merchant_id,
+        site_key: site_key.to_owned(),
+        affiliate_code: "demo".into(),
+        api_key: key.token,
+        webhook_secret,
+    })
+}

@@ -1,0 +1,139 @@
+//! Conversions (one Stripe payment each) and the commission they earn.
+
+use serde::Serialize;
+use sqlx::{AnyConnection, AnyPool};
+
+use super::{StorageError, flag};
+use crate::domain::ids::new_id;
+
+/// A conversion with its commission, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewConversion {
+    /// Whose sale.
+    pub merchant_id: String,
+    /// Test or live mode.
+    pub livemode: bool,
+    /// The Stripe object paid (`cs_…`).
+    pub stripe_object_id: String,
+    /// The affiliate credited.
+    pub affiliate_id: String,
+    /// The click it came from, when known and stored.
+    pub click_id: Option<String>,
+    /// How the affiliate was found (e.g. `client_reference_id`).
+    pub attribution_method: &'static str,
+    /// Commissionable amount, minor units.
+    pub amount: i64,
+    /// Lowercase ISO currency.
+    pub currency: String,
+    /// Rate applied, basis points.
+    pub rate_bps: i64,
+    /// Commission, minor units of `currency`.
+    pub commission: i64,
+}
+
+/// Stores a conversion and its pending commission unless the Stripe object is already recorded;
+/// returns whether it was new.
+pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now: i64) -> Result<bool, StorageError> {
+    let id = new_id("cnv");
+    let done = sqlx::query(
+        "INSERT INTO conversions (id, merchant_id, livemode, stripe_object_id, affiliate_id, click_id, attribution_method, amount, currency, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (merchant_id, livemode, stripe_object_id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(&c.merchant_id)
+    .bind(flag(c.livemode))
+    .bind(&c.stripe_object_id)
+    .bind(&c.affiliate_id)
+    .bind(&c.click_id)
+    .bind(c.attribution_method)
+    .bind(c.amount)
+    .bind(&c.currency)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query(
+        "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, currency, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)",
+    )
+    .bind(new_id("com"))
+    .bind(&c.merchant_id)
+    .bind(&id)
+    .bind(&c.affiliate_id)
+    .bind(flag(c.livemode))
+    .bind(c.rate_bps)
+    .bind(c.commission)
+    .bind(&c.currency)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(true)
+}
+
+/// A conversion as the merchant API shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConversionView {
+    /// `cnv_…`.
+    pub id: String,
+    /// Test or live mode.
+    pub livemode: bool,
+    /// The Stripe object paid.
+    pub stripe_object_id: String,
+    /// The affiliate credited.
+    pub affiliate_id: String,
+    /// The affiliate's referral code.
+    pub affiliate_code: String,
+    /// The click it came from.
+    pub click_id: Option<String>,
+    /// How the affiliate was found.
+    pub attribution_method: String,
+    /// Commissionable amount, minor units.
+    pub amount: i64,
+    /// Lowercase ISO currency.
+    pub currency: String,
+    /// Commission earned, minor units.
+    pub commission_amount: i64,
+    /// Rate applied, basis points.
+    pub commission_rate_bps: i64,
+    /// Commission status.
+    pub commission_status: String,
+    /// When recorded, UTC epoch ms.
+    pub created_at: i64,
+}
+
+type ConversionRow = (String, i64, String, String, String, Option<String>, String, i64, String, i64, i64, String, i64);
+
+/// A merchant's newest conversions in one mode.
+pub async fn list_conversions(pool: &AnyPool, merchant_id: &str, livemode: bool, limit: i64) -> Result<Vec<ConversionView>, StorageError> {
+    let rows: Vec<ConversionRow> = sqlx::query_as(
+        "SELECT v.id, v.livemode, v.stripe_object_id, v.affiliate_id, a.code, v.click_id, v.attribution_method, \
+                v.amount, v.currency, m.amount, m.rate_bps, m.status, v.created_at \
+         FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id JOIN commissions m ON m.conversion_id = v.id \
+         WHERE v.merchant_id = $1 AND v.livemode = $2 ORDER BY v.created_at DESC, v.id DESC LIMIT $3",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ConversionView {
+            id: r.0,
+            livemode: r.1 != 0,
+            stripe_object_id: r.2,
+            affiliate_id: r.3,
+            affiliate_code: r.4,
+            click_id: r.5,
+            attribution_method: r.6,
+            amount: r.7,
+            currency: r.8,
+            commission_amount: r.9,
+            commission_rate_bps: r.10,
+            commission_status: r.11,
+            created_at: r.12,
+        })
+        .collect())
+}

@@ -1,0 +1,163 @@
+//! Merchants and what hangs off them: sites, campaigns, affiliates, API keys, Stripe secrets.
+
+use sqlx::AnyPool;
+
+use super::{StorageError, flag};
+use crate::domain::{api_key::Scope, ids::new_id};
+use crate::now_ms;
+
+/// A tracked site as the ingest path needs it.
+#[derive(Debug, Clone)]
+pub struct SiteRef {
+    /// The site's id.
+    pub id: String,
+    /// Whose site.
+    pub merchant_id: String,
+}
+
+/// An affiliate with its effective commission rate.
+#[derive(Debug, Clone)]
+pub struct AffiliateRef {
+    /// The affiliate's id.
+    pub id: String,
+    /// Commission rate from the affiliate's campaign, in basis points.
+    pub commission_bps: i64,
+    /// active, paused or banned.
+    pub status: String,
+}
+
+/// Looks a site up by its public key.
+pub async fn site_by_key(pool: &AnyPool, site_key: &str) -> Result<Option<SiteRef>, StorageError> {
+    let row: Option<(String, String)> = sqlx::query_as("SELECT id, merchant_id FROM sites WHERE site_key = $1")
+        .bind(site_key)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.map(|(id, merchant_id)| SiteRef { id, merchant_id }))
+}
+
+/// Looks an affiliate up by referral code within one merchant.
+pub async fn affiliate_by_code(
+    conn: impl sqlx::AnyExecutor<'_>,
+    merchant_id: &str,
+    code: &str,
+) -> Result<Option<AffiliateRef>, StorageError> {
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT a.id, c.commission_bps, a.status FROM affiliates a JOIN campaigns c ON c.id = a.campaign_id \
+         WHERE a.merchant_id = $1 AND a.code = $2",
+    )
+    .bind(merchant_id)
+    .bind(code)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id, commission_bps, status)| AffiliateRef { id, commission_bps, status }))
+}
+
+/// The webhook signing secret of a merchant's Stripe account in one mode; `None` when the
+/// merchant or that mode's connection does not exist.
+pub async fn webhook_secret(pool: &AnyPool, merchant_id: &str, livemode: bool) -> Result<Option<String>, StorageError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT webhook_secret FROM stripe_connections WHERE merchant_id = $1 AND livemode = $2")
+            .bind(merchant_id)
+            .bind(flag(livemode))
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(s,)| s))
+}
+
+/// The merchant and scope of a live (unrevoked) API key, by token hash.
+pub async fn api_key_owner(pool: &AnyPool, token_hash: &str) -> Result<Option<(String, Scope)>, StorageError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT merchant_id, scope FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL")
+            .bind(token_hash)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.and_then(|(m, s)| Scope::parse(&s).map(|s| (m, s))))
+}
+
+/// Creates a merchant; returns its id.
+pub async fn create_merchant(pool: &AnyPool, name: &str, currency: &str) -> Result<String, StorageError> {
+    let id = new_id("mer");
+    sqlx::query("INSERT INTO merchants (id, name, default_currency, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(name)
+        .bind(currency)
+        .bind(now_ms())
+        .execute(pool)
+        .await?;
+    Ok(id)
+}
+
+/// Sets the webhook signing secret for one mode of the merchant's Stripe account.
+pub async fn set_webhook_secret(pool: &AnyPool, merchant_id: &str, livemode: bool, secret: &str) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO stripe_connections (merchant_id, livemode, webhook_secret) VALUES ($1, $2, $3) \
+         ON CONFLICT (merchant_id, livemode) DO UPDATE SET webhook_secret = excluded.webhook_secret",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(secret)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// Registers a tracked site under a public key; returns its id.
+pub async fn create_site(pool: &AnyPool, merchant_id: &str, site_key: &str) -> Result<String, StorageError> {
+    let id = new_id("site");
+    sqlx::query("INSERT INTO sites (id, merchant_id, site_key, created_at) VALUES ($1, $2, $3, $4)")
+        .bind(&id)
+        .bind(merchant_id)
+        .bind(site_key)
+        .bind(now_ms())
+        .execute(pool)
+        .await?;
+    Ok(id)
+}
+
+/// Creates a percentage campaign; returns its id.
+pub async fn create_campaign(pool: &AnyPool, merchant_id: &str, name: &str, commission_bps: i64) -> Result<String, StorageError> {
+    let id = new_id("cmp");
+    sqlx::query("INSERT INTO campaigns (id, merchant_id, name, commission_bps, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(&id)
+        .bind(merchant_id)
+        .bind(name)
+        .bind(commission_bps)
+        .bind(now_ms())
+        .execute(pool)
+        .await?;
+    Ok(id)
+}
+
+/// Creates an active affiliate in a campaign; returns its id.
+pub async fn create_affiliate(pool: &AnyPool, merchant_id: &str, campaign_id: &str, code: &str, name: &str) -> Result<String, StorageError> {
+    let id = new_id("aff");
+    sqlx::query(
+        "INSERT INTO affiliates (id, merchant_id, campaign_id, code, name, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, 'active', $6)",
+    )
+    .bind(&id)
+    .bind(merchant_id)
+    .bind(campaign_id)
+    .bind(code)
+    .bind(name)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(id)
+}
+
+/// Stores a new API key's hash; the caller shows the token once.
+pub async fn create_api_key(pool: &AnyPool, merchant_id: &str, prefix: &str, token_hash: &str, scope: Scope) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO api_keys (id, merchant_id, prefix, token_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id("key"))
+    .bind(merchant_id)
+    .bind(prefix)
+    .bind(token_hash)
+    .bind(scope.as_str())
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,36 @@
+//! The wire contract that the tracker, the edge and the origin agree on.
+//!
+//! Pure Rust with no runtime: it compiles for `wasm32-unknown-unknown` and native. The tracker
+//! uses it with `default-features = false` (no serde, no JSON, no HMAC) to stay small.
+
+#![cfg_attr(not(test), no_std)]
+extern crate alloc;
+
+mod charset;
+pub mod click_id;
+pub mod client_reference;
+pub mod code;
+pub mod cookie;
+pub mod event;
+pub mod form;
+pub mod site;
+
+#[cfg(feature = "server")]
+pub mod batch;
+#[cfg(feature = "server")]
+pub mod signature;
+
+pub use click_id::ClickId;
+pub use client_reference::{ClientReferenceId, ParsedReference};
+pub use code::{CodeError, ReferralCode};
+pub use cookie::ReferralCookie;
+pub use event::{ClickEvent, EdgeEvent, EventError, LeadEvent};
+pub use site::SiteKey;
+
+/// Query parameters the tracker reads a referral from by default.
+pub const DEFAULT_REFERRAL_PARAMS: [&str; 2] = ["ref", "via"];
+/// Query parameter carrying the click id the edge already recorded for a redirect, so the
+/// tracker adopts that click instead of counting a second one.
+pub const REDIRECT_CLICK_PARAM: &str = "pr_click";
+/// Query parameter a redirect uses for the referral code.
+pub const REDIRECT_CODE_PARAM: &str = "ref";
