@@ -1,0 +1,94 @@
+//! `POST /v1/clicks`: turns the tracker's beacon into a queued event, or a clear 4xx.
+
+use payref_shared::EdgeEvent;
+use payref_shared::batch::ReceivedEvent;
+
+/// Largest beacon body accepted.
+pub const MAX_BODY_BYTES: usize = 8 * 1024;
+
+/// A refused click request: status and a JSON-safe message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// HTTP status.
+    pub status: u16,
+    /// Machine-readable code.
+    pub code: &'static str,
+    /// What was wrong.
+    pub message: String,
+}
+
+impl Rejection {
+    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+        Self { status, code, message: message.into() }
+    }
+
+    /// The JSON error envelope shared with the origin.
+    pub fn to_json(&self) -> String {
+        serde_json::json!({ "error": { "code": self.code, "message": self.message } }).to_string()
+    }
+
+    /// 413 for a body over the limit.
+    pub fn too_large() -> Self {
+        Self::new(413, "payload_too_large", format!("request body is larger than {MAX_BODY_BYTES} bytes"))
+    }
+}
+
+/// Validates a beacon body and stamps it with what only the edge knows.
+pub fn accept(body: &[u8], received_at_ms: i64, country: Option<String>) -> Result<ReceivedEvent, Rejection> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Rejection::too_large());
+    }
+    let text = std::str::from_utf8(body).map_err(|_| Rejection::new(400, "invalid_body", "body is not UTF-8"))?;
+    let event = EdgeEvent::from_form(text).map_err(|e| Rejection::new(400, "invalid_event", e.to_string()))?;
+    Ok(ReceivedEvent { received_at_ms, country, event })
+}
+
+/// CORS headers for a response to `origin` (the site's page). Every origin is allowed until
+/// sites' allowed origins are enforced; the site key is still validated.
+pub fn cors_headers(origin: Option<&str>) -> Vec<(&'static str, String)> {
+    let mut headers = vec![
+        ("Access-Control-Allow-Methods", "POST, OPTIONS".to_owned()),
+        ("Access-Control-Allow-Headers", "Content-Type".to_owned()),
+        ("Access-Control-Max-Age", "86400".to_owned()),
+        ("Vary", "Origin".to_owned()),
+    ];
+    if let Some(o) = origin {
+        headers.push(("Access-Control-Allow-Origin", o.to_owned()));
+    }
+    headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use payref_shared::{ClickEvent, ClickId, ReferralCode, SiteKey};
+
+    fn body() -> String {
+        ClickEvent {
+            site: SiteKey::parse("site_demo").unwrap(),
+            code: ReferralCode::parse("demo").unwrap(),
+            click_id: ClickId::from_bytes([1; 16]),
+            landing_url: "https://shop.test/?ref=demo".into(),
+            referrer: String::new(),
+            utm: Vec::new(),
+        }
+        .to_form()
+    }
+
+    #[test]
+    fn a_valid_beacon_becomes_a_stamped_event() {
+        let e = accept(body().as_bytes(), 42, Some("DE".into())).unwrap();
+        assert_eq!((e.received_at_ms, e.country.as_deref()), (42, Some("DE")));
+    }
+
+    #[test]
+    fn bad_bodies_get_clear_errors() {
+        assert_eq!(accept(&vec![b'a'; MAX_BODY_BYTES + 1], 0, None).unwrap_err().status, 413);
+        assert_eq!(accept(&[0xff, 0xfe], 0, None).unwrap_err().code, "invalid_body");
+        let bad_code = body().replace("c=demo", "c=%3Cb%3E");
+        let err = accept(bad_code.as_bytes(), 0, None).unwrap_err();
+        assert_eq!((err.status, err.code), (400, "invalid_event"));
+        assert!(err.message.contains("field c"), "{}", err.message);
+        assert!(err.to_json().contains("\"invalid_event\""));
+    }
+}
