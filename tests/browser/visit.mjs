@@ -1,0 +1,42 @@
+// Opens a page in real Chromium (Debian's, through playwright-core) as an ordinary desktop
+// browser, waits for the tracker to decorate the page and for its click beacon, and prints
+// what a buyer would meet as JSON.
+// Usage: node visit.mjs <url> <chromium path>
+import { chromium } from 'playwright-core';
+
+const [url, executablePath] = process.argv.slice(2);
+const USER_AGENT =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
+
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+try {
+  const context = await browser.newContext({ userAgent: USER_AGENT });
+  const page = await context.newPage();
+  const consoleErrors = [];
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text()); });
+  page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  const beacon = page.waitForResponse((r) => r.url().endsWith('/v1/clicks') && r.request().method() === 'POST',
+    { timeout: 15000 }).then((r) => r.status(), () => null);
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => {
+    const late = document.getElementById('late-link');
+    return late && late.href.includes('client_reference_id=');
+  }, null, { timeout: 15000 }).catch(() => {});
+  const result = await page.evaluate(() => ({
+    paymentLink: document.getElementById('payment-link').getAttribute('href'),
+    lateLink: document.getElementById('late-link') && document.getElementById('late-link').getAttribute('href'),
+    buyButton: document.getElementById('buy-button').getAttribute('client-reference-id'),
+    pricingTable: document.getElementById('pricing-table').getAttribute('client-reference-id'),
+    cookie: document.cookie,
+  }));
+  result.beaconStatus = await beacon;
+  result.consoleErrors = consoleErrors;
+  console.log(JSON.stringify(result));
+} finally {
+  await browser.close();
+}

@@ -1,0 +1,112 @@
+//! The origin, in-process on a free port, over a fresh SQLite file or a fresh PostgreSQL database.
+
+use std::sync::Arc;
+
+use payref_origin::http::{self, AppState};
+use payref_origin::seed::{DemoSeed, seed_demo};
+use payref_origin::Db;
+
+/// The edge ↔ origin secret the tests use.
+pub const EDGE_SECRET: &str = "test-edge-secret";
+/// The demo site key the tests use.
+pub const SITE_KEY: &str = "site_demo";
+
+/// Which backend a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A new SQLite file in a temporary directory.
+    Sqlite,
+    /// A new database on the throwaway server `cargo xtask test` started
+    /// (`PAYREF_TEST_POSTGRES_URL`).
+    Postgres,
+}
+
+/// A running origin.
+#[derive(Debug)]
+pub struct TestOrigin {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// The database, for assertions.
+    pub db: Db,
+    /// The seeded demo merchant.
+    pub seed: DemoSeed,
+    _dir: Option<TempDir>,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+/// A temporary directory removed on drop.
+#[derive(Debug)]
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    /// Creates a fresh directory under the system temp dir.
+    pub fn new(prefix: &str) -> Self {
+        let dir = std::env::temp_dir().join(format!("{prefix}-{}", payref_origin::domain::ids::new_id("t")));
+        std::fs::create_dir_all(&dir).expect("creating a temp dir");
+        Self(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+async fn database(backend: Backend) -> (String, Option<TempDir>) {
+    match backend {
+        Backend::Sqlite => {
+            let dir = TempDir::new("payref-sqlite");
+            (format!("sqlite://{}", dir.0.join("payref.db").display()), Some(dir))
+        }
+        Backend::Postgres => {
+            let server = crate::required_env("PAYREF_TEST_POSTGRES_URL");
+            let name = format!("payref_{}", payref_origin::domain::ids::new_id("t").to_lowercase());
+            sqlx::any::install_default_drivers();
+            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await.expect("connecting to the test PostgreSQL server");
+            // The name is made here from a random id: never input.
+            sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("creating a test database");
+            let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);
+            (format!("{base}/{name}"), None)
+        }
+    }
+}
+
+/// Starts an origin with the demo merchant seeded and `webhook_secret` for test mode.
+pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin {
+    let (url, dir) = database(backend).await;
+    let db = Db::connect(&url).await.expect("opening the test database");
+    let seed = seed_demo(&db, SITE_KEY, Some(webhook_secret)).await.expect("seeding");
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the origin");
+    let addr = listener.local_addr().expect("origin address");
+    let state = AppState { db: db.clone(), edge_secrets: Arc::new(vec![EDGE_SECRET.as_bytes().to_vec()]) };
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(http::serve(state, listener, async move {
+        let _ = stopped.await;
+    }));
+    let url = format!("http://{addr}");
+    crate::process::wait_until_up(&format!("{url}/healthz"), std::time::Duration::from_secs(10), "origin").await;
+    TestOrigin { url, db, seed, _dir: dir, _stop: stop }
+}
+
+impl TestOrigin {
+    /// Number of rows in `table` (a fixed name from the test, never input).
+    pub async fn count(&self, table: &'static str) -> i64 {
+        let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+            .fetch_one(&self.db.pool)
+            .await
+            .expect("counting rows");
+        n
+    }
+
+    /// Whether the click is stored for the demo merchant.
+    pub async fn has_click(&self, click_id: &str) -> bool {
+        let row: Option<(String,)> = sqlx::query_as("SELECT code FROM clicks WHERE merchant_id = $1 AND click_id = $2")
+            .bind(&self.seed.merchant_id)
+            .bind(click_id)
+            .fetch_optional(&self.db.pool)
+            .await
+            .expect("reading clicks");
+        row.is_some()
+    }
+}

@@ -1,0 +1,53 @@
+//! The demo shop: `demo/shop.html` with the tracker tag filled in, and the built tracker
+//! served first-party under `/t/`. Used by `cargo xtask demo` and the end-to-end test.
+
+use std::path::{Path, PathBuf};
+
+use poem::endpoint::StaticFilesEndpoint;
+use poem::web::Html;
+use poem::{EndpointExt, Route, Server, get, handler, listener::TcpAcceptor};
+
+/// What the page is rendered with.
+#[derive(Debug, Clone)]
+pub struct ShopConfig {
+    /// The edge's base URL (the tracker's `data-endpoint`).
+    pub edge_url: String,
+    /// The merchant site's key (`data-site`).
+    pub site_key: String,
+    /// `target/dist/tracker`.
+    pub dist_dir: PathBuf,
+}
+
+/// The page's HTML for this configuration.
+pub fn render(config: &ShopConfig) -> std::io::Result<String> {
+    let template = std::fs::read_to_string(crate::repo_root().join("demo/shop.html"))?;
+    Ok(template.replace("{{SITE_KEY}}", &config.site_key).replace("{{EDGE_URL}}", &config.edge_url))
+}
+
+#[handler]
+fn page(poem::web::Data(html): poem::web::Data<&String>) -> Html<String> {
+    Html(html.clone())
+}
+
+/// Serves the shop on an already-bound listener until the process ends.
+pub async fn serve(config: ShopConfig, listener: std::net::TcpListener) -> std::io::Result<()> {
+    let html = render(&config)?;
+    assert_dist(&config.dist_dir)?;
+    let app = Route::new()
+        .at("/", get(page))
+        .nest("/t", StaticFilesEndpoint::new(&config.dist_dir))
+        .data(html);
+    listener.set_nonblocking(true)?;
+    Server::new_with_acceptor(TcpAcceptor::from_std(listener)?).run(app).await
+}
+
+fn assert_dist(dir: &Path) -> std::io::Result<()> {
+    if dir.join("payref.js").exists() {
+        Ok(())
+    } else {
+        Err(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{} has no payref.js: run `cargo xtask build`", dir.display()),
+        ))
+    }
+}

@@ -1,0 +1,6 @@
+//! payref's end-to-end and API tests, in one binary.
+
+mod edge_routes;
+mod origin_api;
+mod referral_to_sale;
+mod stripe_shapes;
