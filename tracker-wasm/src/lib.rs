@@ -12,3 +12,5 @@ pub mod visit;
 
 #[cfg(target_arch = "wasm32")]
 mod page;
+#[cfg(target_arch = "wasm32")]
+pub use page::start;

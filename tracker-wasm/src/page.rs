@@ -159,8 +159,21 @@ fn report(window: &Window, endpoint: &str, event: &ClickEvent) {
     let _ = window.navigator().send_beacon_with_opt_str(&url, Some(&event.to_form()));
 }
 
+type Callback = Closure<dyn FnMut(js_sys::Array)>;
+
+thread_local! {
+    /// The page's one observer; a second `start` replaces it rather than adding another.
+    static OBSERVER: std::cell::RefCell<Option<(MutationObserver, Callback)>> = const { std::cell::RefCell::new(None) };
+}
+
+fn stop_observing() {
+    if let Some((observer, _callback)) = OBSERVER.with(|o| o.borrow_mut().take()) {
+        observer.disconnect();
+    }
+}
+
 fn observe(document: &Document, decorator: Rc<Decorator>) {
-    let callback = Closure::<dyn FnMut(js_sys::Array)>::new(move |records: js_sys::Array| decorator.records(&records));
+    let callback: Callback = Closure::new(move |records: js_sys::Array| decorator.records(&records));
     let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else { return };
     let init = MutationObserverInit::new();
     init.set_child_list(true);
@@ -171,13 +184,13 @@ fn observe(document: &Document, decorator: Rc<Decorator>) {
     if let Some(root) = document.document_element() {
         let _ = observer.observe_with_options(&root, &init);
     }
-    // The observer lives as long as the page.
-    callback.forget();
+    OBSERVER.with(|o| *o.borrow_mut() = Some((observer, callback)));
 }
 
 /// Starts the tracker; called by the loader with the script tag's `data-` attributes.
 #[wasm_bindgen]
 pub fn start(site: &str, endpoint: &str, link_domains: &str, cookie_domain: &str, window_days: u32) {
+    stop_observing();
     let Some(window) = web_sys::window() else { return };
     let Some(document) = window.document() else { return };
     let location = window.location();

@@ -1,1 +1,93 @@
-fn main() {}
+//! `cargo xtask <command>`: the one entry point for setting up, building, running and testing payref.
+
+mod bench;
+mod build;
+mod demo;
+mod postgres;
+mod process;
+mod setup;
+mod test;
+mod tracker_dist;
+
+use std::path::PathBuf;
+
+use anyhow::{Context, bail};
+
+const USAGE: &str = "usage: cargo xtask <command>
+
+commands:
+  setup   install what is missing (wasm32 target, wasm-bindgen-cli, worker-build, npm tools,
+          chromium, chromium-driver, postgresql); each step is skipped when already present
+  build   build the tracker (target/dist/tracker/), the worker bundle (edge/build/) and the origin
+  demo    setup + build, then run the origin, the edge and a demo shop on 127.0.0.1 until Ctrl-C
+          [--origin-port 3000] [--edge-port 8787] [--shop-port 8000]
+  test    setup + build, then every test; ends with `N passed, N failed, N skipped`
+  bench   print the figures the issues ask for, as ratios";
+
+/// Where everything is.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The repository root.
+    pub root: PathBuf,
+    /// Cargo's target directory (`CARGO_TARGET_DIR` or `<root>/target`).
+    pub target: PathBuf,
+    /// Where `cargo install` puts binaries.
+    pub cargo_bin: PathBuf,
+}
+
+impl Ctx {
+    fn new() -> anyhow::Result<Self> {
+        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().context("finding the repository root")?;
+        let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
+        let cargo_home = std::env::var_os("CARGO_HOME")
+            .map(PathBuf::from)
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+            .context("neither CARGO_HOME nor HOME is set")?;
+        Ok(Self { root, target, cargo_bin: cargo_home.join("bin") })
+    }
+
+    /// `target/dist/tracker` in the repository (independent of `CARGO_TARGET_DIR`).
+    pub fn dist(&self) -> PathBuf {
+        self.root.join("target/dist/tracker")
+    }
+
+    /// A binary installed by npm.
+    pub fn node_bin(&self, name: &str) -> PathBuf {
+        self.root.join("node_modules/.bin").join(name)
+    }
+
+    /// A debug binary of the workspace.
+    pub fn debug_bin(&self, name: &str) -> PathBuf {
+        self.target.join("debug").join(name)
+    }
+}
+
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("xtask: error: {e:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let ctx = Ctx::new()?;
+    match args.first().map(String::as_str) {
+        Some("setup") => setup::setup(&ctx),
+        Some("build") => build::build(&ctx),
+        Some("demo") => demo::demo(&ctx, demo::Ports::from_args(&args[1..])?),
+        Some("test") => {
+            let ok = test::test(&ctx)?;
+            if !ok {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
+        Some("bench") => bench::bench(&ctx),
+        None | Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            Ok(())
+        }
+        Some(other) => bail!("unknown command {other:?}\n\n{USAGE}"),
+    }
+}

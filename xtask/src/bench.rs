@@ -1,0 +1,42 @@
+//! `cargo xtask bench`: the figures the issues ask for, measured side by side in one run and
+//! printed as ratios to their goals.
+
+use std::path::Path;
+use std::process::Command;
+
+use anyhow::Context;
+
+use crate::Ctx;
+
+fn gzip_size(path: &Path) -> anyhow::Result<u64> {
+    let out = Command::new("gzip").args(["-9", "-c"]).arg(path).output().context("running gzip")?;
+    Ok(out.stdout.len() as u64)
+}
+
+fn file_named(dir: &Path, prefix: &str, suffix: &str) -> anyhow::Result<std::path::PathBuf> {
+    std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .find(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(prefix) && n.ends_with(suffix)))
+        .with_context(|| format!("no {prefix}*{suffix} in {}", dir.display()))
+}
+
+/// Builds, then prints the size figures.
+pub fn bench(ctx: &Ctx) -> anyhow::Result<()> {
+    crate::setup::setup(ctx)?;
+    crate::build::build(ctx)?;
+    let dist = ctx.dist();
+    let rows = [
+        ("tracker wasm (gzip)", gzip_size(&file_named(&dist, "payref-", ".wasm")?)?, None),
+        ("tracker payref.js (gzip)", gzip_size(&dist.join("payref.js"))?, None),
+        ("worker bundle wasm (gzip)", gzip_size(&ctx.root.join("edge/build/index_bg.wasm"))?, Some(400 * 1024)),
+    ];
+    println!("\n{:<28} {:>12} {:>12} {:>10}", "figure", "bytes", "goal", "ratio");
+    for (name, bytes, goal) in rows {
+        match goal {
+            Some(g) => println!("{name:<28} {bytes:>12} {g:>12} {:>10.2}", bytes as f64 / g as f64),
+            None => println!("{name:<28} {bytes:>12} {:>12} {:>10}", "-", "-"),
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,129 @@
+//! `cargo xtask demo`: the product on 127.0.0.1 — the origin on an embedded SQLite file, the
+//! edge in local workerd with its queue delivering to the origin, and the demo shop — until
+//! Ctrl-C, then every process it started is stopped.
+
+use std::process::Command;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use crate::Ctx;
+use crate::process::{Service, wait_http};
+
+/// Where the three services listen.
+#[derive(Debug, Clone, Copy)]
+pub struct Ports {
+    origin: u16,
+    edge: u16,
+    shop: u16,
+}
+
+impl Ports {
+    /// Reads `--origin-port`, `--edge-port`, `--shop-port` (defaults 3000, 8787, 8000).
+    pub fn from_args(args: &[String]) -> anyhow::Result<Self> {
+        let mut ports = Self { origin: 3000, edge: 8787, shop: 8000 };
+        let mut it = args.iter();
+        while let Some(flag) = it.next() {
+            let slot = match flag.as_str() {
+                "--origin-port" => &mut ports.origin,
+                "--edge-port" => &mut ports.edge,
+                "--shop-port" => &mut ports.shop,
+                other => bail!("unknown demo flag {other:?} (use --origin-port, --edge-port, --shop-port)"),
+            };
+            let value = it.next().with_context(|| format!("{flag} needs a port number"))?;
+            *slot = value.parse().with_context(|| format!("{flag}: {value:?} is not a port number"))?;
+        }
+        Ok(ports)
+    }
+}
+
+fn random_secret() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 24];
+    std::io::Read::read_exact(&mut std::fs::File::open("/dev/urandom")?, &mut bytes)?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Runs the demo until Ctrl-C.
+pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
+    crate::setup::setup(ctx)?;
+    crate::build::build(ctx)?;
+    let dir = ctx.root.join("target/demo");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir)?;
+    let database_url = format!("sqlite://{}", dir.join("payref.db").display());
+    let edge_secret = random_secret()?;
+
+    let seeded = Command::new(ctx.debug_bin("payref"))
+        .arg("seed-demo")
+        .env("PAYREF_DATABASE_URL", &database_url)
+        .output()
+        .context("seeding the demo merchant")?;
+    if !seeded.status.success() {
+        bail!("seeding failed: {}", String::from_utf8_lossy(&seeded.stderr));
+    }
+    let seed: serde_json::Value = serde_json::from_slice(&seeded.stdout).context("reading the seed output")?;
+    let field = |k: &str| seed[k].as_str().unwrap_or_default().to_owned();
+
+    let (stop_tx, stop_rx) = mpsc::channel();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .context("installing the Ctrl-C handler")?;
+
+    let mut services = Vec::new();
+    services.push(Service::start(
+        "origin",
+        Command::new(ctx.debug_bin("payref"))
+            .arg("serve")
+            .env("PAYREF_DATABASE_URL", &database_url)
+            .env("PAYREF_BIND", format!("127.0.0.1:{}", ports.origin))
+            .env("PAYREF_EDGE_SECRET", &edge_secret),
+    )?);
+    wait_http(ports.origin, "/healthz", Duration::from_secs(30), "the origin")?;
+    services.push(Service::start(
+        "edge (wrangler dev)",
+        Command::new(ctx.node_bin("wrangler"))
+            .current_dir(&ctx.root)
+            .args(["dev", "--local", "--ip", "127.0.0.1", "--port", &ports.edge.to_string(), "--show-interactive-dev-session=false"])
+            .arg("--persist-to")
+            .arg(dir.join("wrangler"))
+            .args(["--var", &format!("EDGE_SECRET:{edge_secret}")])
+            .args(["--var", &format!("ORIGIN_URL:http://127.0.0.1:{}", ports.origin)])
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("WRANGLER_SEND_ERROR_REPORTS", "false")
+            .env("CLOUDFLARE_CF_FETCH_ENABLED", "false"),
+    )?);
+    wait_http(ports.edge, "/healthz", Duration::from_secs(60), "the edge")?;
+    services.push(Service::start(
+        "demo shop",
+        Command::new(ctx.debug_bin("payref-demo-shop"))
+            .arg(ports.shop.to_string())
+            .arg(format!("http://127.0.0.1:{}", ports.edge))
+            .arg(field("site_key"))
+            .arg(ctx.dist()),
+    )?);
+    wait_http(ports.shop, "/", Duration::from_secs(30), "the demo shop")?;
+
+    println!(
+        "\npayref demo is running (Ctrl-C stops it)\n\n  shop       http://127.0.0.1:{shop}/?ref=demo\n  edge       http://127.0.0.1:{edge}\n  API        http://127.0.0.1:{origin}/v1/conversions\n  API key    {key}\n             curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{origin}/v1/conversions\n  webhooks   http://127.0.0.1:{origin}/v1/stripe/webhooks/{merchant}/test\n  signing    {secret}\n  database   {database_url}\n",
+        shop = ports.shop,
+        edge = ports.edge,
+        origin = ports.origin,
+        key = field("api_key"),
+        merchant = field("merchant_id"),
+        secret = field("webhook_secret"),
+    );
+    loop {
+        if stop_rx.recv_timeout(Duration::from_millis(500)).is_ok() {
+            println!("\nxtask demo: stopping");
+            break;
+        }
+        if let Some(name) = services.iter_mut().find_map(|s| s.exited().then_some(s.name)) {
+            drop(services);
+            bail!("{name} exited unexpectedly; stopped the others");
+        }
+    }
+    drop(services);
+    Ok(())
+}
