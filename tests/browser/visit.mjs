@@ -20,6 +20,7 @@ try {
   const consoleErrors = [];
   page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') consoleErrors.push(m.text()); });
   page.on('pageerror', (e) => consoleErrors.push(String(e)));
+  page.on('response', (r) => { if (r.status() >= 400) consoleErrors.push(`${r.status()} ${r.url()}`); });
   const beacon = page.waitForResponse((r) => r.url().endsWith('/v1/clicks') && r.request().method() === 'POST',
     { timeout: 15000 }).then((r) => r.status(), () => null);
   await page.goto(url, { waitUntil: 'load' });
