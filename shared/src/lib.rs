@@ -6,7 +6,7 @@
 #![cfg_attr(not(test), no_std)]
 extern crate alloc;
 
-mod charset;
+pub mod charset;
 pub mod click_id;
 pub mod client_reference;
 pub mod code;
@@ -22,7 +22,8 @@ pub mod signature;
 
 pub use click_id::ClickId;
 pub use client_reference::{ClientReferenceId, ParsedReference};
-pub use code::{CodeError, ReferralCode};
+pub use charset::TokenError;
+pub use code::ReferralCode;
 pub use cookie::ReferralCookie;
 pub use event::{ClickEvent, EdgeEvent, EventError, LeadEvent};
 pub use site::SiteKey;
