@@ -14,7 +14,9 @@ pub fn required_env(name: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| panic!("{name} is not set: run the tests with `cargo xtask test`"))
 }
 
-/// The repository root.
+/// The repository root (from `cargo test`'s run-time CARGO_MANIFEST_DIR when set, since
+/// clones sharing one CARGO_TARGET_DIR must not see each other's paths).
 pub fn repo_root() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+    let manifest = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| env!("CARGO_MANIFEST_DIR").into(), std::path::PathBuf::from);
+    manifest.join("..")
 }

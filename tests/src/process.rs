@@ -7,12 +7,22 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct ChildGuard(pub Child);
 
+/// Sends `signal` to the process group `pgid` (`--` so the negative id is not read as an option).
+pub fn signal_group(signal: &str, pgid: u32) {
+    let _ = std::process::Command::new("kill").args([signal, "--", &format!("-{pgid}")]).status();
+}
+
 impl Drop for ChildGuard {
     fn drop(&mut self) {
-        // The child leads its own process group, so its helpers (workerd) stop with it.
+        // The child leads its own process group, so its helpers (wrangler's second node
+        // process, workerd) stop with it.
         let pid = self.0.id();
-        let _ = std::process::Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
-        let _ = self.0.kill();
+        signal_group("-TERM", pid);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline && matches!(self.0.try_wait(), Ok(None)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        signal_group("-KILL", pid);
         let _ = self.0.wait();
     }
 }

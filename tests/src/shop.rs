@@ -16,11 +16,13 @@ pub struct ShopConfig {
     pub site_key: String,
     /// `target/dist/tracker`.
     pub dist_dir: PathBuf,
+    /// The page template, `demo/shop.html`.
+    pub template: PathBuf,
 }
 
 /// The page's HTML for this configuration.
 pub fn render(config: &ShopConfig) -> std::io::Result<String> {
-    let template = std::fs::read_to_string(crate::repo_root().join("demo/shop.html"))?;
+    let template = std::fs::read_to_string(&config.template)?;
     Ok(template.replace("{{SITE_KEY}}", &config.site_key).replace("{{EDGE_URL}}", &config.edge_url))
 }
 

@@ -101,7 +101,8 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
             .arg(ports.shop.to_string())
             .arg(format!("http://127.0.0.1:{}", ports.edge))
             .arg(field("site_key"))
-            .arg(ctx.dist()),
+            .arg(ctx.dist())
+            .arg(ctx.root.join("demo/shop.html")),
     )?);
     wait_http(ports.shop, "/", Duration::from_secs(30), "the demo shop")?;
 

@@ -37,7 +37,10 @@ pub struct Ctx {
 
 impl Ctx {
     fn new() -> anyhow::Result<Self> {
-        let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..").canonicalize().context("finding the repository root")?;
+        // `cargo run` sets CARGO_MANIFEST_DIR for the running process. Prefer it to the
+        // compile-time value: clones sharing one CARGO_TARGET_DIR share this binary's path.
+        let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+        let root = manifest_dir.join("..").canonicalize().context("finding the repository root")?;
         let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root.join("target"), PathBuf::from);
         let cargo_home = std::env::var_os("CARGO_HOME")
             .map(PathBuf::from)

@@ -45,16 +45,16 @@ impl Service {
 
 impl Drop for Service {
     fn drop(&mut self) {
-        let pid = self.child.id();
-        let _ = Command::new("kill").args(["-TERM", &format!("-{pid}")]).status();
+        // The whole group: wrangler's launcher leaves a second node process and workerd.
+        // `--` keeps the negative group id from being read as an option.
+        let group = format!("-{}", self.child.id());
+        let _ = Command::new("kill").args(["-TERM", "--", &group]).status();
         let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
+        while Instant::now() < deadline && matches!(self.child.try_wait(), Ok(None)) {
             std::thread::sleep(Duration::from_millis(100));
         }
-        let _ = Command::new("kill").args(["-KILL", &format!("-{pid}")]).status();
+        // Helpers may outlive the leader: make sure none is left.
+        let _ = Command::new("kill").args(["-KILL", "--", &group]).status();
         let _ = self.child.wait();
     }
 }

@@ -1,16 +1,16 @@
 //! `payref-demo-shop`: serves the demo shop for `cargo xtask demo`.
-//! Usage: payref-demo-shop <port> <edge url> <site key> <dist dir>
+//! Usage: payref-demo-shop <port> <edge url> <site key> <dist dir> <page template>
 
 use payref_tests::shop::{ShopConfig, serve};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let [port, edge_url, site_key, dist_dir] = args.as_slice() else {
-        anyhow::bail!("usage: payref-demo-shop <port> <edge url> <site key> <dist dir>");
+    let [port, edge_url, site_key, dist_dir, template] = args.as_slice() else {
+        anyhow::bail!("usage: payref-demo-shop <port> <edge url> <site key> <dist dir> <page template>");
     };
     let listener = std::net::TcpListener::bind(("127.0.0.1", port.parse::<u16>()?))?;
-    let config = ShopConfig { edge_url: edge_url.clone(), site_key: site_key.clone(), dist_dir: dist_dir.into() };
+    let config = ShopConfig { edge_url: edge_url.clone(), site_key: site_key.clone(), dist_dir: dist_dir.into(), template: template.into() };
     serve(config, listener).await?;
     Ok(())
 }

@@ -48,4 +48,9 @@ async fn click_route_answers_good_and_bad_input() {
     assert_eq!(code_of(resp, 405).await, "method_not_allowed");
     let resp = client.get(format!("{}/nope", edge.url)).send().await.unwrap();
     assert_eq!(code_of(resp, 404).await, "not_found");
+
+    // Stopping the edge stops workerd too: nothing is left answering on its port.
+    let port = edge.url.rsplit(':').next().unwrap().parse::<u16>().unwrap();
+    drop(edge);
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "workerd still answers on port {port} after stop");
 }

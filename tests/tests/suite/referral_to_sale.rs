@@ -25,7 +25,8 @@ async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
     let edge = spawn_edge(&origin.url).await;
     let shop_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the shop");
     let shop_url = format!("http://{}", shop_listener.local_addr().expect("shop address"));
-    let config = ShopConfig { edge_url: edge.url.clone(), site_key: SITE_KEY.into(), dist_dir: required_env("PAYREF_DIST_DIR").into() };
+    let config = ShopConfig { edge_url: edge.url.clone(), site_key: SITE_KEY.into(), dist_dir: required_env("PAYREF_DIST_DIR").into(),
+        template: payref_tests::repo_root().join("demo/shop.html") };
     tokio::spawn(serve(config, shop_listener));
 
     // 1. A visitor arrives through the affiliate's link.
