@@ -9,7 +9,10 @@ pub struct ChildGuard(pub Child);
 
 /// Sends `signal` to the process group `pgid` (`--` so the negative id is not read as an option).
 pub fn signal_group(signal: &str, pgid: u32) {
-    let _ = std::process::Command::new("kill").args([signal, "--", &format!("-{pgid}")]).status();
+    let _ = std::process::Command::new("kill")
+        .args([signal, "--", &format!("-{pgid}")])
+        .stderr(std::process::Stdio::null())
+        .status();
 }
 
 impl Drop for ChildGuard {

@@ -44,8 +44,21 @@ fn random_secret() -> anyhow::Result<String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+impl Ports {
+    /// Fails with the flag to use when a port is already taken (e.g. by an earlier demo).
+    fn check_free(&self) -> anyhow::Result<()> {
+        for (port, flag) in [(self.origin, "--origin-port"), (self.edge, "--edge-port"), (self.shop, "--shop-port")] {
+            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+                bail!("port {port} on 127.0.0.1 is in use: stop what holds it or choose another with {flag}");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Runs the demo until Ctrl-C.
 pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
+    ports.check_free()?;
     crate::setup::setup(ctx)?;
     crate::build::build(ctx)?;
     let dir = ctx.root.join("target/demo");
