@@ -1,7 +1,11 @@
 //! The worker's routes in real workerd: bad input gets a clear 4xx, good input is accepted.
 
+use std::time::Duration;
+
 use payref_shared::{ClickEvent, ClickId, ReferralCode, SiteKey};
 use payref_tests::edge::spawn_edge;
+use payref_tests::origin::{Backend, spawn_origin};
+use payref_tests::process::eventually;
 use reqwest::Client;
 use serde_json::Value;
 
@@ -24,9 +28,9 @@ async fn code_of(resp: reqwest::Response, status: u16) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn click_route_answers_good_and_bad_input() {
-    // No origin is needed to check the routes: nothing is delivered in this test.
-    let edge = spawn_edge("http://127.0.0.1:9").await;
+async fn click_route_answers_good_and_bad_input_and_forwards_only_the_good() {
+    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let edge = spawn_edge(&origin.url).await;
     let client = Client::new();
     let clicks = format!("{}/v1/clicks", edge.url);
 
@@ -48,6 +52,14 @@ async fn click_route_answers_good_and_bad_input() {
     assert_eq!(code_of(resp, 405).await, "method_not_allowed");
     let resp = client.get(format!("{}/nope", edge.url)).send().await.unwrap();
     assert_eq!(code_of(resp, 404).await, "not_found");
+
+    // Only the valid beacon reaches the origin.
+    let valid = ClickId::from_bytes([5; 16]).to_text();
+    eventually(Duration::from_secs(30), "the valid click to reach the origin", || async {
+        origin.has_click(&valid).await.then_some(())
+    })
+    .await;
+    assert_eq!(origin.count("clicks").await, 1, "bad input must not be forwarded");
 
     // Stopping the edge stops workerd too: nothing is left answering on its port.
     let port = edge.url.rsplit(':').next().unwrap().parse::<u16>().unwrap();
