@@ -154,6 +154,10 @@ impl Store {
 }
 
 fn report(window: &Window, endpoint: &str, event: &ClickEvent) {
+    if endpoint.is_empty() {
+        // No data-endpoint on the tag: nowhere to report to (not the merchant's own origin).
+        return;
+    }
     let url = format!("{}/v1/clicks", endpoint.trim_end_matches('/'));
     // A text body is a CORS-safelisted beacon: no preflight.
     let _ = window.navigator().send_beacon_with_opt_str(&url, Some(&event.to_form()));
