@@ -4,6 +4,7 @@ use serde::Serialize;
 
 use crate::domain::api_key::{self, Scope};
 use crate::domain::ids::new_click_id;
+use crate::storage::affiliates::{self, NewAffiliate};
 use crate::storage::{Db, StorageError, merchants};
 
 /// Commission rate of the demo campaign: 30%.
@@ -16,6 +17,8 @@ pub struct DemoSeed {
     pub merchant_id: String,
     /// The site key for the tracker's `data-site`.
     pub site_key: String,
+    /// The demo campaign (30%).
+    pub campaign_id: String,
     /// The affiliate's referral code.
     pub affiliate_code: String,
     /// A read/write merchant API key.
@@ -30,7 +33,15 @@ pub async fn seed_demo(db: &Db, site_key: &str, webhook_secret: Option<&str>) ->
     let merchant_id = merchants::create_merchant(pool, "Demo Shop", "usd").await?;
     merchants::create_site(pool, &merchant_id, site_key).await?;
     let campaign = merchants::create_campaign(pool, &merchant_id, "Standard 30%", DEMO_RATE_BPS).await?;
-    merchants::create_affiliate(pool, &merchant_id, &campaign, "demo", "Demo Affiliate").await?;
+    let demo = NewAffiliate {
+        campaign_id: campaign.clone(),
+        code: "demo".into(),
+        name: "Demo Affiliate".into(),
+        email: Some("affiliate@example.com".into()),
+        payout_email: None,
+        commission_bps_override: None,
+    };
+    affiliates::insert(pool, &merchant_id, &demo).await?;
     let key = api_key::generate();
     merchants::create_api_key(pool, &merchant_id, &key.prefix, &key.token_hash, Scope::Write).await?;
     let webhook_secret = webhook_secret.map_or_else(|| format!("whsec_{}", new_click_id()), str::to_owned);
@@ -38,6 +49,7 @@ pub async fn seed_demo(db: &Db, site_key: &str, webhook_secret: Option<&str>) ->
     Ok(DemoSeed {
         merchant_id,
         site_key: site_key.to_owned(),
+        campaign_id: campaign,
         affiliate_code: "demo".into(),
         api_key: key.token,
         webhook_secret,

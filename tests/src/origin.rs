@@ -5,6 +5,14 @@ use std::sync::Arc;
 use payref_origin::http::{self, AppState};
 use payref_origin::seed::{DemoSeed, seed_demo};
 use payref_origin::Db;
+use payref_origin::domain::api_key::{self, Scope};
+use payref_origin::storage::merchants;
+
+async fn key_for(db: &Db, merchant_id: &str, scope: Scope) -> String {
+    let key = api_key::generate();
+    merchants::create_api_key(&db.pool, merchant_id, &key.prefix, &key.token_hash, scope).await.expect("creating an API key");
+    key.token
+}
 
 /// The edge ↔ origin secret the tests use.
 pub const EDGE_SECRET: &str = "test-edge-secret";
@@ -90,6 +98,20 @@ pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin 
 }
 
 impl TestOrigin {
+    /// A new API key of the demo merchant with `scope`; returns the token.
+    pub async fn api_key(&self, scope: Scope) -> String {
+        key_for(&self.db, &self.seed.merchant_id, scope).await
+    }
+
+    /// Another merchant with a campaign and a write key: (merchant id, campaign id, token).
+    pub async fn other_merchant(&self) -> (String, String, String) {
+        let pool = &self.db.pool;
+        let merchant = merchants::create_merchant(pool, "Other Shop", "eur").await.expect("creating a merchant");
+        let campaign = merchants::create_campaign(pool, &merchant, "Other 10%", 1_000).await.expect("creating a campaign");
+        let token = key_for(&self.db, &merchant, Scope::Write).await;
+        (merchant, campaign, token)
+    }
+
     /// Number of rows in `table` (a fixed name from the test, never input).
     pub async fn count(&self, table: &'static str) -> i64 {
         let (n,): (i64,) = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))

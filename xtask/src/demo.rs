@@ -120,7 +120,7 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
     wait_http(ports.shop, "/", Duration::from_secs(30), "the demo shop")?;
 
     println!(
-        "\npayref demo is running (Ctrl-C stops it)\n\n  shop       http://127.0.0.1:{shop}/?ref=demo\n  edge       http://127.0.0.1:{edge}\n  API        http://127.0.0.1:{origin}/v1/conversions\n  API key    {key}\n             curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{origin}/v1/conversions\n  webhooks   http://127.0.0.1:{origin}/v1/stripe/webhooks/{merchant}/test\n  signing    {secret}\n  database   {database_url}\n",
+        "\npayref demo is running (Ctrl-C stops it)\n\n  shop       http://127.0.0.1:{shop}/?ref=demo\n  edge       http://127.0.0.1:{edge}\n  API        http://127.0.0.1:{origin}/v1/conversions\n  API docs   http://127.0.0.1:{origin}/docs  (spec: /openapi.json)\n  API key    {key}\n             curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{origin}/v1/conversions\n  webhooks   http://127.0.0.1:{origin}/v1/stripe/webhooks/{merchant}/test\n  signing    {secret}\n  database   {database_url}\n",
         shop = ports.shop,
         edge = ports.edge,
         origin = ports.origin,

@@ -1,6 +1,9 @@
-//! Merchant API authentication: `Authorization: Bearer <api key>`.
+//! Merchant API authentication: `Authorization: Bearer <api key>`, resolved to the merchant
+//! every query is scoped to.
 
 use poem::Request;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
 
 use super::AppState;
 use super::error::ApiError;
@@ -16,14 +19,28 @@ pub struct Caller {
     pub scope: Scope,
 }
 
-/// Resolves the bearer key of `req`; 401 when absent, unknown or revoked.
-pub async fn caller(req: &Request, state: &AppState) -> Result<Caller, ApiError> {
-    let token = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or(ApiError::Unauthorized("send Authorization: Bearer <api key>"))?;
+impl Caller {
+    /// 403 unless the key may write.
+    pub fn require_write(&self) -> Result<(), ApiError> {
+        match self.scope {
+            Scope::Write => Ok(()),
+            Scope::Read => Err(ApiError::Forbidden("this API key is read-only")),
+        }
+    }
+}
+
+/// A merchant API key, sent as a bearer token.
+#[derive(Debug, SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "prk_…", checker = "check_api_key")]
+pub struct ApiKey(pub Caller);
+
+async fn check_api_key(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
+    let state = req.data::<AppState>().ok_or(ApiError::Unauthorized("no application state"))?;
+    Ok(caller_for_token(state, &bearer.token).await?)
+}
+
+/// Resolves a presented token; 401 when unknown or revoked.
+pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
     let (merchant_id, scope) = merchants::api_key_owner(&state.db.pool, &hash_token(token.trim()))
         .await?
         .ok_or(ApiError::Unauthorized("API key is not valid"))?;

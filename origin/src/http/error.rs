@@ -1,7 +1,9 @@
 //! The one HTTP error type: every failure answers `{"error": {"code", "message"}}`.
 
 use poem::http::StatusCode;
-use poem::{Response, error::ResponseError};
+use poem::{IntoResponse, Response, error::ResponseError};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
 use serde_json::json;
 
 use crate::storage::StorageError;
@@ -15,6 +17,12 @@ pub enum ApiError {
     /// 401: no valid credentials.
     #[error("{0}")]
     Unauthorized(&'static str),
+    /// 403: the key is valid but may not do this (a read-only key writing).
+    #[error("{0}")]
+    Forbidden(&'static str),
+    /// 409: the request conflicts with stored state (a taken code, an object with history).
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
     /// 404: no such object for this caller (existence is never leaked).
     #[error("{0}")]
     NotFound(&'static str),
@@ -36,6 +44,8 @@ impl ApiError {
         match self {
             Self::BadRequest { code, .. } => code,
             Self::Unauthorized(_) => "unauthorized",
+            Self::Forbidden(_) => "forbidden",
+            Self::Conflict { code, .. } => code,
             Self::NotFound(_) => "not_found",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Internal(_) => "internal",
@@ -56,6 +66,8 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest { .. } => StatusCode::BAD_REQUEST,
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            Self::Forbidden(_) => StatusCode::FORBIDDEN,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -67,6 +79,84 @@ impl ResponseError for ApiError {
             tracing::error!(error = %cause, "request failed");
         }
         envelope(self.status(), self.code(), &self.to_string())
+    }
+}
+
+/// The error envelope as the OpenAPI spec describes it.
+#[derive(Debug, Clone, Object)]
+pub struct ErrorEnvelope {
+    /// What went wrong.
+    pub error: ErrorBody,
+}
+
+/// `error` of the envelope.
+#[derive(Debug, Clone, Object)]
+pub struct ErrorBody {
+    /// Machine-readable code, e.g. `invalid_request`, `not_found`.
+    pub code: String,
+    /// What was wrong, naming the field when one was.
+    pub message: String,
+}
+
+/// The merchant API's error responses: [`ApiError`] in the OpenAPI spec's terms.
+#[derive(Debug, ApiResponse)]
+#[oai(bad_request_handler = "invalid_request")]
+pub enum ApiFailure {
+    /// The request is malformed; the message names the field.
+    #[oai(status = 400)]
+    BadRequest(Json<ErrorEnvelope>),
+    /// No valid API key.
+    #[oai(status = 401)]
+    Unauthorized(Json<ErrorEnvelope>),
+    /// The key may not do this.
+    #[oai(status = 403)]
+    Forbidden(Json<ErrorEnvelope>),
+    /// No such object for this merchant.
+    #[oai(status = 404)]
+    NotFound(Json<ErrorEnvelope>),
+    /// Conflicts with stored state.
+    #[oai(status = 409)]
+    Conflict(Json<ErrorEnvelope>),
+    /// The body is too large.
+    #[oai(status = 413)]
+    PayloadTooLarge(Json<ErrorEnvelope>),
+    /// Something failed on our side; details are in the log.
+    #[oai(status = 500)]
+    Internal(Json<ErrorEnvelope>),
+}
+
+/// poem-openapi's refusals of parameters and bodies, in the envelope (its message names the field).
+fn invalid_request(err: poem::Error) -> ApiFailure {
+    ApiFailure::from(ApiError::bad_request("invalid_request", err.to_string()))
+}
+
+impl From<ApiError> for ApiFailure {
+    fn from(e: ApiError) -> Self {
+        if let ApiError::Internal(cause) = &e {
+            tracing::error!(error = %cause, "request failed");
+        }
+        let body = Json(ErrorEnvelope { error: ErrorBody { code: e.code().to_owned(), message: e.to_string() } });
+        match e {
+            ApiError::BadRequest { .. } => Self::BadRequest(body),
+            ApiError::Unauthorized(_) => Self::Unauthorized(body),
+            ApiError::Forbidden(_) => Self::Forbidden(body),
+            ApiError::NotFound(_) => Self::NotFound(body),
+            ApiError::Conflict { .. } => Self::Conflict(body),
+            ApiError::PayloadTooLarge(_) => Self::PayloadTooLarge(body),
+            ApiError::Internal(_) => Self::Internal(body),
+        }
+    }
+}
+
+impl From<StorageError> for ApiFailure {
+    fn from(e: StorageError) -> Self {
+        ApiError::Internal(e).into()
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        self.as_response()
     }
 }
 

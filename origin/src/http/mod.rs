@@ -1,7 +1,7 @@
 //! poem routes: one file per resource, one error type.
 
+pub mod api;
 pub mod auth;
-pub mod conversions;
 pub mod error;
 pub mod ingest;
 pub mod webhooks;
@@ -35,17 +35,22 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/v1/ingest/events", post(ingest::ingest_events))
         .at("/v1/stripe/webhooks/:merchant_id/:mode", post(webhooks::receive))
-        .at("/v1/conversions", get(conversions::list))
+        .at("/openapi.json", api::service().spec_endpoint())
+        .nest("/docs", api::service().swagger_ui())
+        .nest("/", api::service())
         .data(state)
         .catch_all_error(|err: poem::Error| async move {
-            if err.is::<ApiError>() {
+            if err.is::<ApiError>() || err.is_from_response() {
                 return err.into_response();
             }
             // poem's own refusals (no route, wrong method, bad path) in our envelope.
             let status = err.status();
             let code = match status {
                 StatusCode::NOT_FOUND => "not_found",
+                StatusCode::UNAUTHORIZED => "unauthorized",
+                StatusCode::FORBIDDEN => "forbidden",
                 StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+                StatusCode::BAD_REQUEST => "invalid_request",
                 _ if status.is_client_error() => "bad_request",
                 _ => "internal",
             };

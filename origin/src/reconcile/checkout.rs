@@ -7,7 +7,7 @@ use payref_shared::client_reference::{self, ParsedReference};
 use sqlx::AnyConnection;
 
 use crate::domain::commission::{commissionable, percent_of};
-use crate::storage::{StorageError, clicks, conversions, merchants};
+use crate::storage::{StorageError, affiliates, clicks, conversions};
 use crate::stripe::event::CheckoutSession;
 
 /// What processing a session came to, for the log and the webhook's answer.
@@ -41,7 +41,7 @@ pub async fn record_session(
         Ok(ParsedReference::CandidateCode(code)) => (code, None),
         Err(_) => return Ok(Outcome::NotAttributed("client_reference_id is not a referral")),
     };
-    let Some(affiliate) = merchants::affiliate_by_code(&mut *conn, merchant_id, code.as_str()).await? else {
+    let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, code.as_str()).await? else {
         return Ok(Outcome::NotAttributed("no affiliate with this code"));
     };
     if affiliate.status != "active" {

@@ -7,7 +7,7 @@ use payref_shared::batch::EventBatch;
 use serde::Serialize;
 
 use crate::storage::merchants::{self, SiteRef};
-use crate::storage::{Db, StorageError, clicks};
+use crate::storage::{Db, StorageError, affiliates, clicks};
 
 /// What happened to a batch; the edge treats any 2xx as delivered.
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -52,7 +52,7 @@ pub async fn store_batch(db: &Db, batch: EventBatch, now: i64) -> Result<IngestR
         };
         let affiliate_key = (site.merchant_id.clone(), click.code.as_str().to_owned());
         if !affiliates.contains_key(&affiliate_key) {
-            let found = merchants::affiliate_by_code(&mut *tx, &site.merchant_id, click.code.as_str()).await?;
+            let found = affiliates::affiliate_by_code(&mut *tx, &site.merchant_id, click.code.as_str()).await?;
             affiliates.insert(affiliate_key.clone(), found.map(|a| a.id));
         }
         let utm: serde_json::Map<String, serde_json::Value> =

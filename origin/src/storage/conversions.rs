@@ -1,8 +1,8 @@
 //! Conversions (one Stripe payment each) and the commission they earn.
 
-use serde::Serialize;
 use sqlx::{AnyConnection, AnyPool};
 
+use super::page::{Conditions, Page, PageRequest};
 use super::{StorageError, flag};
 use crate::domain::ids::new_id;
 
@@ -72,9 +72,9 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     Ok(true)
 }
 
-/// A conversion as the merchant API shows it.
-#[derive(Debug, Clone, Serialize)]
-pub struct ConversionView {
+/// A conversion with its commission, as the merchant API shows it.
+#[derive(Debug, Clone)]
+pub struct ConversionRow {
     /// `cnv_…`.
     pub id: String,
     /// Test or live mode.
@@ -103,24 +103,63 @@ pub struct ConversionView {
     pub created_at: i64,
 }
 
-type ConversionRow = (String, i64, String, String, String, Option<String>, String, i64, String, i64, i64, String, i64);
+type Row = (String, i64, String, String, String, Option<String>, String, i64, String, i64, i64, String, i64);
 
-/// A merchant's newest conversions in one mode.
-pub async fn list_conversions(pool: &AnyPool, merchant_id: &str, livemode: bool, limit: i64) -> Result<Vec<ConversionView>, StorageError> {
-    let rows: Vec<ConversionRow> = sqlx::query_as(
+/// Filters of a conversion listing; test and live data never mix.
+#[derive(Debug, Clone, Default)]
+pub struct ConversionFilter {
+    /// Live (true) or test (false) data.
+    pub livemode: bool,
+    /// Only this affiliate's.
+    pub affiliate_id: Option<String>,
+    /// Created at or after, UTC epoch ms.
+    pub created_gte: Option<i64>,
+    /// Created before, UTC epoch ms.
+    pub created_lt: Option<i64>,
+}
+
+/// A page of the merchant's conversions, newest first.
+pub async fn list_conversions(pool: &AnyPool, merchant_id: &str, f: &ConversionFilter, page: &PageRequest) -> Result<Page<ConversionRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("v.merchant_id = {}");
+    c.push("v.livemode = {}");
+    if f.affiliate_id.is_some() {
+        c.push("v.affiliate_id = {}");
+    }
+    if f.created_gte.is_some() {
+        c.push("v.created_at >= {}");
+    }
+    if f.created_lt.is_some() {
+        c.push("v.created_at < {}");
+    }
+    if page.after.is_some() {
+        c.push("(v.created_at, v.id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql = format!(
         "SELECT v.id, v.livemode, v.stripe_object_id, v.affiliate_id, a.code, v.click_id, v.attribution_method, \
                 v.amount, v.currency, m.amount, m.rate_bps, m.status, v.created_at \
          FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id JOIN commissions m ON m.conversion_id = v.id \
-         WHERE v.merchant_id = $1 AND v.livemode = $2 ORDER BY v.created_at DESC, v.id DESC LIMIT $3",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(limit)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
+         WHERE {} ORDER BY v.created_at DESC, v.id DESC LIMIT {limit}",
+        c.to_sql()
+    );
+    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(f.livemode));
+    if let Some(a) = &f.affiliate_id {
+        q = q.bind(a);
+    }
+    if let Some(t) = f.created_gte {
+        q = q.bind(t);
+    }
+    if let Some(t) = f.created_lt {
+        q = q.bind(t);
+    }
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    let rows = rows
         .into_iter()
-        .map(|r| ConversionView {
+        .map(|r| ConversionRow {
             id: r.0,
             livemode: r.1 != 0,
             stripe_object_id: r.2,
@@ -135,5 +174,16 @@ pub async fn list_conversions(pool: &AnyPool, merchant_id: &str, livemode: bool,
             commission_status: r.11,
             created_at: r.12,
         })
-        .collect())
+        .collect();
+    Ok(Page::from_rows(rows, page))
+}
+
+/// The (created_at, id) position of a conversion, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    let row: Option<(i64, String)> = sqlx::query_as("SELECT created_at, id FROM conversions WHERE merchant_id = $1 AND id = $2")
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row)
 }

@@ -1,4 +1,4 @@
-//! Merchants and what hangs off them: sites, campaigns, affiliates, API keys, Stripe secrets.
+//! Merchants and their settings: sites, campaigns, API keys, Stripe secrets.
 
 use sqlx::AnyPool;
 
@@ -15,17 +15,6 @@ pub struct SiteRef {
     pub merchant_id: String,
 }
 
-/// An affiliate with its effective commission rate.
-#[derive(Debug, Clone)]
-pub struct AffiliateRef {
-    /// The affiliate's id.
-    pub id: String,
-    /// Commission rate from the affiliate's campaign, in basis points.
-    pub commission_bps: i64,
-    /// active, paused or banned.
-    pub status: String,
-}
-
 /// Looks a site up by its public key.
 pub async fn site_by_key(pool: &AnyPool, site_key: &str) -> Result<Option<SiteRef>, StorageError> {
     let row: Option<(String, String)> = sqlx::query_as("SELECT id, merchant_id FROM sites WHERE site_key = $1")
@@ -33,23 +22,6 @@ pub async fn site_by_key(pool: &AnyPool, site_key: &str) -> Result<Option<SiteRe
         .fetch_optional(pool)
         .await?;
     Ok(row.map(|(id, merchant_id)| SiteRef { id, merchant_id }))
-}
-
-/// Looks an affiliate up by referral code within one merchant.
-pub async fn affiliate_by_code(
-    conn: impl sqlx::AnyExecutor<'_>,
-    merchant_id: &str,
-    code: &str,
-) -> Result<Option<AffiliateRef>, StorageError> {
-    let row: Option<(String, i64, String)> = sqlx::query_as(
-        "SELECT a.id, c.commission_bps, a.status FROM affiliates a JOIN campaigns c ON c.id = a.campaign_id \
-         WHERE a.merchant_id = $1 AND a.code = $2",
-    )
-    .bind(merchant_id)
-    .bind(code)
-    .fetch_optional(conn)
-    .await?;
-    Ok(row.map(|(id, commission_bps, status)| AffiliateRef { id, commission_bps, status }))
 }
 
 /// The webhook signing secret of a merchant's Stripe account in one mode; `None` when the
@@ -125,24 +97,6 @@ pub async fn create_campaign(pool: &AnyPool, merchant_id: &str, name: &str, comm
         .bind(now_ms())
         .execute(pool)
         .await?;
-    Ok(id)
-}
-
-/// Creates an active affiliate in a campaign; returns its id.
-pub async fn create_affiliate(pool: &AnyPool, merchant_id: &str, campaign_id: &str, code: &str, name: &str) -> Result<String, StorageError> {
-    let id = new_id("aff");
-    sqlx::query(
-        "INSERT INTO affiliates (id, merchant_id, campaign_id, code, name, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, 'active', $6)",
-    )
-    .bind(&id)
-    .bind(merchant_id)
-    .bind(campaign_id)
-    .bind(code)
-    .bind(name)
-    .bind(now_ms())
-    .execute(pool)
-    .await?;
     Ok(id)
 }
 

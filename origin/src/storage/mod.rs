@@ -1,8 +1,10 @@
 //! Storage through sqlx's Any driver: one code path for SQLite (embedded default) and PostgreSQL.
 
+pub mod affiliates;
 pub mod clicks;
 pub mod conversions;
 pub mod merchants;
+pub mod page;
 pub mod stripe_events;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -1,6 +1,7 @@
 //! payref's end-to-end and API tests, in one binary.
 
 mod edge_routes;
+mod merchant_api;
 mod origin_api;
 mod referral_to_sale;
 mod stripe_shapes;

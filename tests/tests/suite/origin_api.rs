@@ -129,9 +129,9 @@ async fn merchant_api_requires_a_valid_key_and_valid_parameters() {
     assert_eq!(error_code(client.get(&url).send().await.unwrap(), 401).await, "unauthorized");
     assert_eq!(error_code(client.get(&url).bearer_auth("prk_fake").send().await.unwrap(), 401).await, "unauthorized");
     let bad = client.get(format!("{url}?limit=0")).bearer_auth(&origin.seed.api_key).send().await.unwrap();
-    assert_eq!(error_code(bad, 400).await, "invalid_limit");
+    assert_eq!(error_code(bad, 400).await, "invalid_request");
     let bad = client.get(format!("{url}?livemode=maybe")).bearer_auth(&origin.seed.api_key).send().await.unwrap();
-    assert_eq!(error_code(bad, 400).await, "invalid_query");
+    assert_eq!(error_code(bad, 400).await, "invalid_request");
     let ok = client.get(&url).bearer_auth(&origin.seed.api_key).send().await.unwrap();
     assert_eq!(ok.status(), 200);
 }

@@ -1,0 +1,73 @@
+//! Affiliates: status and the rules for their contact fields.
+
+/// Whether an affiliate earns commissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AffiliateStatus {
+    /// Earns commissions.
+    Active,
+    /// Temporarily earns nothing; keeps history.
+    Paused,
+    /// Excluded for good; keeps history.
+    Banned,
+}
+
+impl AffiliateStatus {
+    /// The stored and wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+            Self::Banned => "banned",
+        }
+    }
+
+    /// Parses the stored and wire form.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "active" => Some(Self::Active),
+            "paused" => Some(Self::Paused),
+            "banned" => Some(Self::Banned),
+            _ => None,
+        }
+    }
+}
+
+/// A plausible email address: one `@` with text on both sides, a dot in the domain, no
+/// whitespace, at most 254 characters. Deliverability is the mail system's business.
+pub fn is_plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    s.len() <= 254
+        && !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(char::is_whitespace)
+}
+
+/// Lowercased and trimmed, as payref compares and hashes addresses.
+pub fn normalise_email(s: &str) -> String {
+    s.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_round_trips() {
+        for s in [AffiliateStatus::Active, AffiliateStatus::Paused, AffiliateStatus::Banned] {
+            assert_eq!(AffiliateStatus::parse(s.as_str()), Some(s));
+        }
+        assert_eq!(AffiliateStatus::parse("deleted"), None);
+    }
+
+    #[test]
+    fn email_plausibility() {
+        assert!(is_plausible_email("ann@example.com"));
+        for bad in ["", "ann", "@example.com", "ann@", "ann@example", "a n@example.com", "ann@@example.com", "ann@.com"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+        assert_eq!(normalise_email("  Ann@Example.COM "), "ann@example.com");
+    }
+}

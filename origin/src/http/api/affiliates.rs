@@ -1,0 +1,263 @@
+//! `/v1/affiliates`: create, read, update, delete and list the merchant's affiliates.
+
+use payref_shared::ReferralCode;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Enum, Object, OpenApi};
+
+use super::{DeletedObject, page_request};
+use crate::domain::affiliate::{AffiliateStatus, is_plausible_email, normalise_email};
+use crate::domain::commission::BPS_WHOLE;
+use crate::http::AppState;
+use crate::http::auth::ApiKey;
+use crate::http::error::{ApiError, ApiFailure};
+use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow, Deleted, NewAffiliate};
+
+/// Whether an affiliate earns commissions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum Status {
+    /// Earns commissions.
+    Active,
+    /// Earns nothing for now.
+    Paused,
+    /// Excluded for good.
+    Banned,
+}
+
+impl From<Status> for AffiliateStatus {
+    fn from(s: Status) -> Self {
+        match s {
+            Status::Active => Self::Active,
+            Status::Paused => Self::Paused,
+            Status::Banned => Self::Banned,
+        }
+    }
+}
+
+/// An affiliate of the merchant.
+#[derive(Debug, Object)]
+pub struct Affiliate {
+    /// `aff_…`.
+    pub id: String,
+    /// Always `affiliate`.
+    pub object: String,
+    /// Referral code, unique within the merchant.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// The campaign whose rules apply.
+    pub campaign_id: String,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Where payouts go.
+    pub payout_email: Option<String>,
+    /// active, paused or banned.
+    pub status: String,
+    /// Rate overriding the campaign's, basis points.
+    pub commission_bps: Option<i64>,
+    /// Created at, UTC epoch ms.
+    pub created_at: i64,
+    /// Last changed, UTC epoch ms.
+    pub updated_at: i64,
+}
+
+impl From<AffiliateRow> for Affiliate {
+    fn from(r: AffiliateRow) -> Self {
+        Self {
+            id: r.id,
+            object: "affiliate".into(),
+            code: r.code,
+            name: r.name,
+            campaign_id: r.campaign_id,
+            email: r.email,
+            payout_email: r.payout_email,
+            status: r.status,
+            commission_bps: r.commission_bps_override,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A new affiliate. `code`, `name` and `campaign_id` are required; they are checked by
+/// payref rather than the schema so that the error names the missing field.
+#[derive(Debug, Object)]
+pub struct CreateAffiliate {
+    /// Required. Referral code: 1–64 characters of `[A-Za-z0-9_-]`, unique within the merchant.
+    pub code: Option<String>,
+    /// Required. Display name, 1–200 characters.
+    pub name: Option<String>,
+    /// Required. The campaign whose rules apply.
+    pub campaign_id: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Where payouts go.
+    pub payout_email: Option<String>,
+    /// Rate overriding the campaign's, 0–10000 basis points.
+    pub commission_bps: Option<i64>,
+}
+
+/// Changes to an affiliate; absent fields stay as they are.
+#[derive(Debug, Object)]
+pub struct UpdateAffiliate {
+    /// Display name.
+    pub name: Option<String>,
+    /// The campaign whose rules apply.
+    pub campaign_id: Option<String>,
+    /// Contact email.
+    pub email: Option<String>,
+    /// Where payouts go.
+    pub payout_email: Option<String>,
+    /// Status.
+    pub status: Option<Status>,
+    /// Rate overriding the campaign's, basis points.
+    pub commission_bps: Option<i64>,
+}
+
+/// A page of affiliates, newest first.
+#[derive(Debug, Object)]
+pub struct AffiliateList {
+    /// Always `list`.
+    pub object: String,
+    /// The page.
+    pub data: Vec<Affiliate>,
+    /// Whether more follow.
+    pub has_more: bool,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_request", message)
+}
+
+fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
+    value.ok_or_else(|| invalid(format!("{field} is required")))
+}
+
+fn check_name(name: &str) -> Result<String, ApiError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(invalid("name must be 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_email(field: &str, email: Option<&str>) -> Result<Option<String>, ApiError> {
+    match email {
+        None => Ok(None),
+        Some(e) if is_plausible_email(e.trim()) => Ok(Some(normalise_email(e))),
+        Some(_) => Err(invalid(format!("{field} is not an email address"))),
+    }
+}
+
+fn check_rate(bps: Option<i64>) -> Result<Option<i64>, ApiError> {
+    match bps {
+        Some(b) if !(0..=BPS_WHOLE).contains(&b) => Err(invalid(format!("commission_bps must be between 0 and {BPS_WHOLE}"))),
+        other => Ok(other),
+    }
+}
+
+async fn check_campaign(state: &AppState, merchant: &str, campaign_id: &str) -> Result<(), ApiError> {
+    if affiliates::campaign_exists(&state.db.pool, merchant, campaign_id).await? {
+        Ok(())
+    } else {
+        Err(invalid("campaign_id names no campaign of yours"))
+    }
+}
+
+const NO_SUCH: ApiError = ApiError::NotFound("no such affiliate");
+
+/// Affiliates.
+#[derive(Debug)]
+pub struct AffiliatesApi;
+
+#[OpenApi]
+impl AffiliatesApi {
+    /// Creates an affiliate.
+    #[oai(path = "/v1/affiliates", method = "post")]
+    async fn create(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<CreateAffiliate>) -> Result<Json<Affiliate>, ApiFailure> {
+        auth.0.require_write()?;
+        let merchant = &auth.0.merchant_id;
+        let b = body.0;
+        let code = required("code", b.code)?;
+        let code = ReferralCode::parse(code.trim()).map_err(|e| invalid(format!("code is invalid: {e}")))?;
+        let new = NewAffiliate {
+            code: code.into(),
+            name: check_name(&required("name", b.name)?)?,
+            email: check_email("email", b.email.as_deref())?,
+            payout_email: check_email("payout_email", b.payout_email.as_deref())?,
+            commission_bps_override: check_rate(b.commission_bps)?,
+            campaign_id: required("campaign_id", b.campaign_id)?,
+        };
+        check_campaign(&state, merchant, &new.campaign_id).await?;
+        let created = affiliates::insert(&state.db.pool, merchant, &new).await?.ok_or_else(|| ApiError::Conflict {
+            code: "code_taken",
+            message: format!("code {} is already used by another affiliate", new.code),
+        })?;
+        Ok(Json(created.into()))
+    }
+
+    /// Lists affiliates, newest first.
+    #[oai(path = "/v1/affiliates", method = "get")]
+    async fn list(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Only affiliates with this status.
+        status: Query<Option<Status>>,
+        /// Page size, 1–100 (default 25).
+        limit: Query<Option<i64>>,
+        /// Id of the last affiliate of the previous page.
+        starting_after: Query<Option<String>>,
+    ) -> Result<Json<AffiliateList>, ApiFailure> {
+        let merchant = &auth.0.merchant_id;
+        let pool = &state.db.pool;
+        let page = page_request(limit.0, starting_after.0, |id| async move { affiliates::position(pool, merchant, &id).await }).await?;
+        let status = status.0.map(|s| AffiliateStatus::from(s).as_str());
+        let found = affiliates::list(pool, merchant, status, &page).await?;
+        Ok(Json(AffiliateList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+    }
+
+    /// Retrieves an affiliate.
+    #[oai(path = "/v1/affiliates/:id", method = "get")]
+    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Affiliate>, ApiFailure> {
+        let found = affiliates::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?;
+        Ok(Json(found.into()))
+    }
+
+    /// Updates an affiliate; absent fields stay as they are.
+    #[oai(path = "/v1/affiliates/:id", method = "patch")]
+    async fn update(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>, body: Json<UpdateAffiliate>) -> Result<Json<Affiliate>, ApiFailure> {
+        auth.0.require_write()?;
+        let merchant = &auth.0.merchant_id;
+        let b = body.0;
+        if let Some(c) = &b.campaign_id {
+            check_campaign(&state, merchant, c).await?;
+        }
+        let patch = AffiliatePatch {
+            name: b.name.as_deref().map(check_name).transpose()?,
+            email: check_email("email", b.email.as_deref())?,
+            payout_email: check_email("payout_email", b.payout_email.as_deref())?,
+            status: b.status.map(|s| AffiliateStatus::from(s).as_str()),
+            commission_bps_override: check_rate(b.commission_bps)?,
+            campaign_id: b.campaign_id,
+        };
+        let updated = affiliates::update(&state.db.pool, merchant, &id.0, &patch).await?.ok_or(NO_SUCH)?;
+        Ok(Json(updated.into()))
+    }
+
+    /// Deletes an affiliate without history; one with clicks or conversions is paused or banned instead.
+    #[oai(path = "/v1/affiliates/:id", method = "delete")]
+    async fn delete(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
+        auth.0.require_write()?;
+        match affiliates::delete(&state.db.pool, &auth.0.merchant_id, &id.0).await? {
+            Deleted::Yes => Ok(Json(DeletedObject { id: id.0, object: "affiliate".into(), deleted: true })),
+            Deleted::NotFound => Err(NO_SUCH.into()),
+            Deleted::HasHistory => Err(ApiError::Conflict {
+                code: "affiliate_has_history",
+                message: "this affiliate has clicks or conversions: set status to paused or banned instead".into(),
+            }
+            .into()),
+        }
+    }
+}

@@ -1,0 +1,113 @@
+//! `GET /v1/conversions`: attributed sales with their commissions.
+
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::page_request;
+use crate::http::AppState;
+use crate::http::auth::ApiKey;
+use crate::http::error::ApiFailure;
+use crate::storage::conversions::{self, ConversionFilter, ConversionRow};
+
+/// One Stripe payment attributed to an affiliate.
+#[derive(Debug, Object)]
+pub struct Conversion {
+    /// `cnv_…`.
+    pub id: String,
+    /// Test or live mode.
+    pub livemode: bool,
+    /// The Stripe object paid (`cs_…`).
+    pub stripe_object_id: String,
+    /// The affiliate credited.
+    pub affiliate_id: String,
+    /// The affiliate's referral code.
+    pub affiliate_code: String,
+    /// The recorded click the sale came from, when known.
+    pub click_id: Option<String>,
+    /// How the affiliate was found (e.g. `client_reference_id`).
+    pub attribution_method: String,
+    /// Commissionable amount (paid, less tax and shipping), minor units.
+    pub amount: i64,
+    /// Lowercase ISO 4217 currency.
+    pub currency: String,
+    /// Commission, minor units of `currency`.
+    pub commission_amount: i64,
+    /// Rate applied, basis points.
+    pub commission_rate_bps: i64,
+    /// pending, approved, paid, denied or reversed.
+    pub commission_status: String,
+    /// Recorded at, UTC epoch milliseconds.
+    pub created_at: i64,
+}
+
+impl From<ConversionRow> for Conversion {
+    fn from(r: ConversionRow) -> Self {
+        Self {
+            id: r.id,
+            livemode: r.livemode,
+            stripe_object_id: r.stripe_object_id,
+            affiliate_id: r.affiliate_id,
+            affiliate_code: r.affiliate_code,
+            click_id: r.click_id,
+            attribution_method: r.attribution_method,
+            amount: r.amount,
+            currency: r.currency,
+            commission_amount: r.commission_amount,
+            commission_rate_bps: r.commission_rate_bps,
+            commission_status: r.commission_status,
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A page of conversions, newest first.
+#[derive(Debug, Object)]
+pub struct ConversionList {
+    /// Always `list`.
+    pub object: String,
+    /// The page.
+    pub data: Vec<Conversion>,
+    /// Whether more follow; pass the last id as `starting_after` for the next page.
+    pub has_more: bool,
+}
+
+/// Conversions.
+#[derive(Debug)]
+pub struct ConversionsApi;
+
+#[OpenApi]
+impl ConversionsApi {
+    /// Lists conversions, newest first.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/v1/conversions", method = "get")]
+    async fn list(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Live (`true`) or test (`false`, the default) data.
+        livemode: Query<Option<bool>>,
+        /// Only this affiliate's conversions.
+        affiliate_id: Query<Option<String>>,
+        /// Created at or after (UTC epoch ms).
+        created_gte: Query<Option<i64>>,
+        /// Created before (UTC epoch ms).
+        created_lt: Query<Option<i64>>,
+        /// Page size, 1–100 (default 25).
+        limit: Query<Option<i64>>,
+        /// Id of the last conversion of the previous page.
+        starting_after: Query<Option<String>>,
+    ) -> Result<Json<ConversionList>, ApiFailure> {
+        let merchant = &auth.0.merchant_id;
+        let pool = &state.db.pool;
+        let page = page_request(limit.0, starting_after.0, |id| async move { conversions::position(pool, merchant, &id).await }).await?;
+        let filter = ConversionFilter {
+            livemode: livemode.0.unwrap_or(false),
+            affiliate_id: affiliate_id.0,
+            created_gte: created_gte.0,
+            created_lt: created_lt.0,
+        };
+        let found = conversions::list_conversions(pool, merchant, &filter, &page).await?;
+        Ok(Json(ConversionList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+    }
+}

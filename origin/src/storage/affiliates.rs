@@ -1,0 +1,237 @@
+//! Affiliates, scoped to their merchant in every statement.
+
+use sqlx::{AnyExecutor, AnyPool};
+
+use super::StorageError;
+use super::page::{Conditions, Page, PageRequest};
+use crate::domain::ids::new_id;
+use crate::now_ms;
+
+/// An affiliate as stored.
+#[derive(Debug, Clone)]
+pub struct AffiliateRow {
+    /// `aff_…`.
+    pub id: String,
+    /// The campaign whose rules apply.
+    pub campaign_id: String,
+    /// Referral code, unique within the merchant.
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Contact email (also used to spot self-referrals).
+    pub email: Option<String>,
+    /// Where payouts go.
+    pub payout_email: Option<String>,
+    /// active, paused or banned.
+    pub status: String,
+    /// Rate overriding the campaign's, basis points.
+    pub commission_bps_override: Option<i64>,
+    /// Created, UTC epoch ms.
+    pub created_at: i64,
+    /// Last changed, UTC epoch ms.
+    pub updated_at: i64,
+}
+
+type Row = (String, String, String, String, Option<String>, Option<String>, String, Option<i64>, i64, i64);
+
+const COLUMNS: &str =
+    "id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at";
+
+fn from_row(r: Row) -> AffiliateRow {
+    AffiliateRow {
+        id: r.0,
+        campaign_id: r.1,
+        code: r.2,
+        name: r.3,
+        email: r.4,
+        payout_email: r.5,
+        status: r.6,
+        commission_bps_override: r.7,
+        created_at: r.8,
+        updated_at: r.9,
+    }
+}
+
+/// What creating an affiliate needs.
+#[derive(Debug, Clone)]
+pub struct NewAffiliate {
+    /// Campaign (already checked to be the merchant's).
+    pub campaign_id: String,
+    /// Referral code (already validated).
+    pub code: String,
+    /// Display name.
+    pub name: String,
+    /// Contact email, normalised.
+    pub email: Option<String>,
+    /// Payout email, normalised.
+    pub payout_email: Option<String>,
+    /// Rate override, basis points.
+    pub commission_bps_override: Option<i64>,
+}
+
+/// Changes to an affiliate; `None` leaves a field as it is.
+#[derive(Debug, Clone, Default)]
+pub struct AffiliatePatch {
+    /// New campaign (already checked).
+    pub campaign_id: Option<String>,
+    /// New name.
+    pub name: Option<String>,
+    /// New contact email.
+    pub email: Option<String>,
+    /// New payout email.
+    pub payout_email: Option<String>,
+    /// New status.
+    pub status: Option<&'static str>,
+    /// New rate override.
+    pub commission_bps_override: Option<i64>,
+}
+
+/// An affiliate with the rate that applies to it, for attribution.
+#[derive(Debug, Clone)]
+pub struct AffiliateRef {
+    /// The affiliate's id.
+    pub id: String,
+    /// The affiliate's override, else its campaign's rate, in basis points.
+    pub commission_bps: i64,
+    /// active, paused or banned.
+    pub status: String,
+}
+
+/// Looks an affiliate up by referral code within one merchant.
+pub async fn affiliate_by_code(conn: impl AnyExecutor<'_>, merchant_id: &str, code: &str) -> Result<Option<AffiliateRef>, StorageError> {
+    let row: Option<(String, i64, String)> = sqlx::query_as(
+        "SELECT a.id, COALESCE(a.commission_bps_override, c.commission_bps), a.status \
+         FROM affiliates a JOIN campaigns c ON c.id = a.campaign_id WHERE a.merchant_id = $1 AND a.code = $2",
+    )
+    .bind(merchant_id)
+    .bind(code)
+    .fetch_optional(conn)
+    .await?;
+    Ok(row.map(|(id, commission_bps, status)| AffiliateRef { id, commission_bps, status }))
+}
+
+/// Creates an active affiliate; `None` when the code is taken within the merchant.
+pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewAffiliate) -> Result<Option<AffiliateRow>, StorageError> {
+    let id = new_id("aff");
+    let now = now_ms();
+    let done = sqlx::query(
+        "INSERT INTO affiliates (id, merchant_id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9) ON CONFLICT (merchant_id, code) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(merchant_id)
+    .bind(&new.campaign_id)
+    .bind(&new.code)
+    .bind(&new.name)
+    .bind(&new.email)
+    .bind(&new.payout_email)
+    .bind(new.commission_bps_override)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(pool, merchant_id, &id).await
+}
+
+/// One of the merchant's affiliates.
+pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<AffiliateRow>, StorageError> {
+    let sql = format!("SELECT {COLUMNS} FROM affiliates WHERE merchant_id = $1 AND id = $2");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?;
+    Ok(row.map(from_row))
+}
+
+/// A page of the merchant's affiliates, newest first, optionally of one status.
+pub async fn list(pool: &AnyPool, merchant_id: &str, status: Option<&str>, page: &PageRequest) -> Result<Page<AffiliateRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("merchant_id = {}");
+    if status.is_some() {
+        c.push("status = {}");
+    }
+    if page.after.is_some() {
+        c.push("(created_at, id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql = format!("SELECT {COLUMNS} FROM affiliates WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}", c.to_sql());
+    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
+    if let Some(s) = status {
+        q = q.bind(s);
+    }
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    Ok(Page::from_rows(rows.into_iter().map(from_row).collect(), page))
+}
+
+/// The (created_at, id) position of an affiliate, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(get(pool, merchant_id, id).await?.map(|a| (a.created_at, a.id)))
+}
+
+/// Applies `patch`; `None` when the merchant has no such affiliate.
+pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, patch: &AffiliatePatch) -> Result<Option<AffiliateRow>, StorageError> {
+    let done = sqlx::query(
+        "UPDATE affiliates SET campaign_id = COALESCE($1, campaign_id), name = COALESCE($2, name), \
+         email = COALESCE($3, email), payout_email = COALESCE($4, payout_email), status = COALESCE($5, status), \
+         commission_bps_override = COALESCE($6, commission_bps_override), updated_at = $7 \
+         WHERE merchant_id = $8 AND id = $9",
+    )
+    .bind(&patch.campaign_id)
+    .bind(&patch.name)
+    .bind(&patch.email)
+    .bind(&patch.payout_email)
+    .bind(patch.status)
+    .bind(patch.commission_bps_override)
+    .bind(now_ms())
+    .bind(merchant_id)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(pool, merchant_id, id).await
+}
+
+/// What deleting an affiliate came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// Removed.
+    Yes,
+    /// No such affiliate for this merchant.
+    NotFound,
+    /// It has conversions or clicks, which must keep pointing at it.
+    HasHistory,
+}
+
+/// Deletes an affiliate that has no history.
+pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Deleted, StorageError> {
+    if get(pool, merchant_id, id).await?.is_none() {
+        return Ok(Deleted::NotFound);
+    }
+    let used: Option<(i64,)> = sqlx::query_as(
+        "SELECT 1 FROM conversions WHERE merchant_id = $1 AND affiliate_id = $2 \
+         UNION ALL SELECT 1 FROM clicks WHERE merchant_id = $1 AND affiliate_id = $2 LIMIT 1",
+    )
+    .bind(merchant_id)
+    .bind(id)
+    .fetch_optional(pool)
+    .await?;
+    if used.is_some() {
+        return Ok(Deleted::HasHistory);
+    }
+    sqlx::query("DELETE FROM affiliates WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(pool).await?;
+    Ok(Deleted::Yes)
+}
+
+/// Whether the merchant has this campaign.
+pub async fn campaign_exists(pool: &AnyPool, merchant_id: &str, campaign_id: &str) -> Result<bool, StorageError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM campaigns WHERE merchant_id = $1 AND id = $2")
+        .bind(merchant_id)
+        .bind(campaign_id)
+        .fetch_optional(pool)
+        .await?;
+    Ok(row.is_some())
+}
