@@ -4,6 +4,8 @@
 //! → `stripe` (webhook verification, event shapes) → `reconcile` (idempotent event processing)
 //! → `http` (poem routes).
 
+pub mod admin;
+pub mod cli;
 pub mod config;
 pub mod domain;
 pub mod http;

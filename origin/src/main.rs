@@ -4,12 +4,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use clap::Parser;
+use payref_origin::cli::{Cli, Command};
 use payref_origin::http::{self, AppState};
-use payref_origin::{Config, Db, seed};
-
-const USAGE: &str = "usage: payref [serve]\n       payref seed-demo [--site-key KEY] [--webhook-secret SECRET]\n\n\
-configuration: PAYREF_DATABASE_URL (default sqlite://payref.db), PAYREF_BIND (default 127.0.0.1:3000),\n\
-PAYREF_EDGE_SECRET (required for serve), PAYREF_EDGE_SECRET_PREVIOUS (during a rotation)";
+use payref_origin::{Config, Db, admin, seed};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -17,26 +15,44 @@ async fn main() -> ExitCode {
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("PAYREF_LOG").unwrap_or_else(|_| "info".into()))
         .with_writer(std::io::stderr)
         .init();
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.first().map(String::as_str) {
-        None | Some("serve") => serve().await,
-        Some("seed-demo") => seed_demo(&args[1..]).await,
-        Some("help" | "--help" | "-h") => {
-            println!("{USAGE}");
-            Ok(())
-        }
-        Some(other) => {
-            eprintln!("payref: unknown command {other:?}\n{USAGE}");
-            return ExitCode::from(2);
-        }
-    };
-    match result {
+    let cli = Cli::parse();
+    match run(cli.command.unwrap_or(Command::Serve)).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("payref: {e:#}");
             ExitCode::FAILURE
         }
     }
+}
+
+fn database_url() -> String {
+    std::env::var("PAYREF_DATABASE_URL").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "sqlite://payref.db".into())
+}
+
+async fn open() -> anyhow::Result<Db> {
+    Db::connect(&database_url()).await.context("opening the database")
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    let output = match command {
+        Command::Serve => return serve().await,
+        Command::Migrate => {
+            open().await?;
+            "schema is up to date".to_owned()
+        }
+        Command::Merchant(c) => admin::merchant(&open().await?, c).await?,
+        Command::Site(c) => admin::site(&open().await?, c).await?,
+        Command::Campaign(c) => admin::campaign(&open().await?, c).await?,
+        Command::ApiKey(c) => admin::api_key(&open().await?, c).await?,
+        Command::Affiliate(c) => admin::affiliate(&open().await?, c).await?,
+        Command::SeedDemo { site_key, webhook_secret } => {
+            payref_shared::SiteKey::parse(&site_key).map_err(|e| anyhow::anyhow!("--site-key is invalid: {e}"))?;
+            let seeded = seed::seed_demo(&open().await?, &site_key, webhook_secret.as_deref()).await.context("seeding the demo merchant")?;
+            serde_json::to_string_pretty(&seeded)?
+        }
+    };
+    println!("{output}");
+    Ok(())
 }
 
 async fn serve() -> anyhow::Result<()> {
@@ -52,22 +68,4 @@ async fn serve() -> anyhow::Result<()> {
         }
     };
     http::serve(state, listener, shutdown).await.context("serving")
-}
-
-fn flag_value<'a>(args: &'a [String], name: &str) -> anyhow::Result<Option<&'a str>> {
-    match args.iter().position(|a| a == name) {
-        None => Ok(None),
-        Some(i) => args.get(i + 1).map(|v| Some(v.as_str())).with_context(|| format!("{name} needs a value")),
-    }
-}
-
-async fn seed_demo(args: &[String]) -> anyhow::Result<()> {
-    let site_key = flag_value(args, "--site-key")?.unwrap_or("site_demo");
-    payref_shared::SiteKey::parse(site_key).map_err(|e| anyhow::anyhow!("--site-key: {e}"))?;
-    let secret = flag_value(args, "--webhook-secret")?;
-    let url = std::env::var("PAYREF_DATABASE_URL").unwrap_or_else(|_| "sqlite://payref.db".into());
-    let db = Db::connect(&url).await.context("opening the database")?;
-    let seeded = seed::seed_demo(&db, site_key, secret).await.context("seeding the demo merchant")?;
-    println!("{}", serde_json::to_string_pretty(&seeded)?);
-    Ok(())
 }

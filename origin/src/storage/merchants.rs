@@ -115,3 +115,19 @@ pub async fn create_api_key(pool: &AnyPool, merchant_id: &str, prefix: &str, tok
     .await?;
     Ok(())
 }
+
+/// Revokes the live key with this visible prefix; returns whether one was revoked.
+pub async fn revoke_api_key(pool: &AnyPool, prefix: &str) -> Result<bool, StorageError> {
+    let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
+        .bind(now_ms())
+        .bind(prefix)
+        .execute(pool)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Whether the merchant exists.
+pub async fn merchant_exists(pool: &AnyPool, merchant_id: &str) -> Result<bool, StorageError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM merchants WHERE id = $1").bind(merchant_id).fetch_optional(pool).await?;
+    Ok(row.is_some())
+}

@@ -1,0 +1,109 @@
+//! The administrative commands behind the CLI: each checks its input, writes through the
+//! storage layer and returns what to print.
+
+use anyhow::{Context, bail};
+use payref_shared::{ReferralCode, SiteKey};
+
+use crate::cli::{AffiliateCommand, ApiKeyCommand, CampaignCommand, MerchantCommand, Mode, SiteCommand};
+use crate::domain::affiliate::{is_plausible_email, normalise_email};
+use crate::domain::api_key::{self, Scope};
+use crate::storage::affiliates::{self, NewAffiliate};
+use crate::storage::{Db, merchants};
+
+async fn require_merchant(db: &Db, merchant: &str) -> anyhow::Result<()> {
+    if !merchants::merchant_exists(&db.pool, merchant).await? {
+        bail!("no merchant {merchant}");
+    }
+    Ok(())
+}
+
+/// `payref merchant …`.
+pub async fn merchant(db: &Db, cmd: MerchantCommand) -> anyhow::Result<String> {
+    match cmd {
+        MerchantCommand::Create { name, currency } => {
+            let currency = currency.to_ascii_lowercase();
+            if currency.len() != 3 || !currency.bytes().all(|b| b.is_ascii_lowercase()) {
+                bail!("--currency must be a three-letter ISO 4217 code, e.g. usd");
+            }
+            if name.trim().is_empty() {
+                bail!("--name must not be empty");
+            }
+            Ok(merchants::create_merchant(&db.pool, name.trim(), &currency).await?)
+        }
+        MerchantCommand::StripeWebhookSecret { merchant, mode, secret } => {
+            require_merchant(db, &merchant).await?;
+            if !secret.starts_with("whsec_") {
+                bail!("the webhook signing secret starts with whsec_ (Stripe shows it on the endpoint's page)");
+            }
+            let live = matches!(mode, Mode::Live);
+            merchants::set_webhook_secret(&db.pool, &merchant, live, &secret).await?;
+            let mode = if live { "live" } else { "test" };
+            Ok(format!("webhook endpoint: /v1/stripe/webhooks/{merchant}/{mode}"))
+        }
+    }
+}
+
+/// `payref site …`.
+pub async fn site(db: &Db, cmd: SiteCommand) -> anyhow::Result<String> {
+    let SiteCommand::Create { merchant, key } = cmd;
+    require_merchant(db, &merchant).await?;
+    SiteKey::parse(&key).map_err(|e| anyhow::anyhow!("--key is invalid: {e}"))?;
+    if merchants::site_by_key(&db.pool, &key).await?.is_some() {
+        bail!("site key {key} is already registered");
+    }
+    Ok(merchants::create_site(&db.pool, &merchant, &key).await?)
+}
+
+/// `payref campaign …`.
+pub async fn campaign(db: &Db, cmd: CampaignCommand) -> anyhow::Result<String> {
+    let CampaignCommand::Create { merchant, name, rate_bps } = cmd;
+    require_merchant(db, &merchant).await?;
+    Ok(merchants::create_campaign(&db.pool, &merchant, name.trim(), rate_bps).await?)
+}
+
+/// `payref api-key …`.
+pub async fn api_key(db: &Db, cmd: ApiKeyCommand) -> anyhow::Result<String> {
+    match cmd {
+        ApiKeyCommand::Create { merchant, read_only } => {
+            require_merchant(db, &merchant).await?;
+            let key = api_key::generate();
+            let scope = if read_only { Scope::Read } else { Scope::Write };
+            merchants::create_api_key(&db.pool, &merchant, &key.prefix, &key.token_hash, scope).await?;
+            Ok(format!("{}\n(shown once; prefix {} identifies it)", key.token, key.prefix))
+        }
+        ApiKeyCommand::Revoke { prefix } => {
+            if merchants::revoke_api_key(&db.pool, &prefix).await? {
+                Ok(format!("revoked {prefix}"))
+            } else {
+                bail!("no live API key with prefix {prefix}")
+            }
+        }
+    }
+}
+
+/// `payref affiliate …`.
+pub async fn affiliate(db: &Db, cmd: AffiliateCommand) -> anyhow::Result<String> {
+    let AffiliateCommand::Create { merchant, campaign, code, name, email } = cmd;
+    require_merchant(db, &merchant).await?;
+    let code = ReferralCode::parse(&code).map_err(|e| anyhow::anyhow!("--code is invalid: {e}"))?;
+    if !affiliates::campaign_exists(&db.pool, &merchant, &campaign).await? {
+        bail!("merchant {merchant} has no campaign {campaign}");
+    }
+    let email = match email {
+        Some(e) if is_plausible_email(e.trim()) => Some(normalise_email(&e)),
+        Some(e) => bail!("--email {e:?} is not an email address"),
+        None => None,
+    };
+    let new = NewAffiliate {
+        campaign_id: campaign,
+        code: code.into(),
+        name: name.trim().to_owned(),
+        email,
+        payout_email: None,
+        commission_bps_override: None,
+    };
+    let created = affiliates::insert(&db.pool, &merchant, &new)
+        .await?
+        .with_context(|| format!("code {} is already used by another affiliate", new.code))?;
+    Ok(created.id)
+}
