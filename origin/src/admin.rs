@@ -7,6 +7,8 @@ use payref_shared::{ReferralCode, SiteKey};
 use crate::cli::{AffiliateCommand, ApiKeyCommand, CampaignCommand, MerchantCommand, Mode, SiteCommand};
 use crate::domain::affiliate::{is_plausible_email, normalise_email};
 use crate::domain::api_key::{self, Scope};
+use crate::domain::campaign::CampaignRules;
+use crate::storage::campaigns;
 use crate::storage::affiliates::{self, NewAffiliate};
 use crate::storage::{Db, merchants};
 
@@ -58,7 +60,9 @@ pub async fn site(db: &Db, cmd: SiteCommand) -> anyhow::Result<String> {
 pub async fn campaign(db: &Db, cmd: CampaignCommand) -> anyhow::Result<String> {
     let CampaignCommand::Create { merchant, name, rate_bps } = cmd;
     require_merchant(db, &merchant).await?;
-    Ok(merchants::create_campaign(&db.pool, &merchant, name.trim(), rate_bps).await?)
+    let rules = CampaignRules::percent(name.trim(), rate_bps);
+    rules.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(campaigns::insert(&db.pool, &merchant, &rules).await?)
 }
 
 /// `payref api-key …`.

@@ -4,7 +4,9 @@ use serde::Serialize;
 
 use crate::domain::api_key::{self, Scope};
 use crate::domain::ids::new_click_id;
+use crate::domain::campaign::CampaignRules;
 use crate::storage::affiliates::{self, NewAffiliate};
+use crate::storage::campaigns;
 use crate::storage::{Db, StorageError, merchants};
 
 /// Commission rate of the demo campaign: 30%.
@@ -32,7 +34,7 @@ pub async fn seed_demo(db: &Db, site_key: &str, webhook_secret: Option<&str>) ->
     let pool = &db.pool;
     let merchant_id = merchants::create_merchant(pool, "Demo Shop", "usd").await?;
     merchants::create_site(pool, &merchant_id, site_key).await?;
-    let campaign = merchants::create_campaign(pool, &merchant_id, "Standard 30%", DEMO_RATE_BPS).await?;
+    let campaign = campaigns::insert(pool, &merchant_id, &CampaignRules::percent("Standard 30%", DEMO_RATE_BPS)).await?;
     let demo = NewAffiliate {
         campaign_id: campaign.clone(),
         code: "demo".into(),

@@ -107,7 +107,8 @@ impl TestOrigin {
     pub async fn other_merchant(&self) -> (String, String, String) {
         let pool = &self.db.pool;
         let merchant = merchants::create_merchant(pool, "Other Shop", "eur").await.expect("creating a merchant");
-        let campaign = merchants::create_campaign(pool, &merchant, "Other 10%", 1_000).await.expect("creating a campaign");
+        let rules = payref_origin::domain::campaign::CampaignRules::percent("Other 10%", 1_000);
+        let campaign = payref_origin::storage::campaigns::insert(pool, &merchant, &rules).await.expect("creating a campaign");
         let token = key_for(&self.db, &merchant, Scope::Write).await;
         (merchant, campaign, token)
     }

@@ -2,5 +2,6 @@
 
 pub mod affiliate;
 pub mod api_key;
+pub mod campaign;
 pub mod commission;
 pub mod ids;

@@ -6,8 +6,9 @@
 use payref_shared::client_reference::{self, ParsedReference};
 use sqlx::AnyConnection;
 
-use crate::domain::commission::{commissionable, percent_of};
-use crate::storage::{StorageError, affiliates, clicks, conversions};
+use crate::domain::campaign::{Approval, CommissionType};
+use crate::domain::commission::commissionable;
+use crate::storage::{StorageError, affiliates, campaigns, clicks, conversions};
 use crate::stripe::event::CheckoutSession;
 
 /// What processing a session came to, for the log and the webhook's answer.
@@ -55,9 +56,22 @@ pub async fn record_session(
         Some(id) if clicks::click_exists(conn, merchant_id, &id).await? => Some(id),
         _ => None,
     };
+    let Some(campaign) = campaigns::get(&mut *conn, merchant_id, &affiliate.campaign_id).await? else {
+        return Err(StorageError::Corrupt(format!("affiliate {} has no campaign {}", affiliate.id, affiliate.campaign_id)));
+    };
+    let rules = campaign.rules;
     let (tax, shipping) = session.tax_and_shipping();
     let amount = commissionable(total, tax, shipping);
-    let commission = percent_of(amount, affiliate.commission_bps);
+    if amount == 0 && rules.skip_zero_revenue {
+        return Ok(Outcome::NotAttributed("zero revenue (the campaign skips it)"));
+    }
+    let currency = currency.to_ascii_lowercase();
+    let commission = rules.commission(amount, &currency, affiliate.commission_bps_override);
+    let rate_bps = match (affiliate.commission_bps_override, rules.commission_type) {
+        (Some(bps), _) => bps,
+        (None, CommissionType::Percent) => rules.commission_bps.unwrap_or(0),
+        (None, CommissionType::Flat) => 0,
+    };
     let new = conversions::NewConversion {
         merchant_id: merchant_id.to_owned(),
         livemode: session.livemode,
@@ -66,9 +80,10 @@ pub async fn record_session(
         click_id,
         attribution_method: "client_reference_id",
         amount,
-        currency: currency.to_ascii_lowercase(),
-        rate_bps: affiliate.commission_bps,
+        currency,
+        rate_bps,
         commission,
+        commission_status: if rules.approval == Approval::Auto { "approved" } else { "pending" },
     };
     if conversions::insert_conversion(conn, &new, now).await? {
         Ok(Outcome::Attributed { affiliate_id: affiliate.id, commission })

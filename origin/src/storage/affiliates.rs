@@ -86,28 +86,29 @@ pub struct AffiliatePatch {
     pub commission_bps_override: Option<i64>,
 }
 
-/// An affiliate with the rate that applies to it, for attribution.
+/// What attribution needs of an affiliate.
 #[derive(Debug, Clone)]
 pub struct AffiliateRef {
     /// The affiliate's id.
     pub id: String,
-    /// The affiliate's override, else its campaign's rate, in basis points.
-    pub commission_bps: i64,
+    /// Its campaign, whose rules apply.
+    pub campaign_id: String,
+    /// Its own rate, overriding the campaign's, in basis points.
+    pub commission_bps_override: Option<i64>,
     /// active, paused or banned.
     pub status: String,
 }
 
 /// Looks an affiliate up by referral code within one merchant.
 pub async fn affiliate_by_code(conn: impl AnyExecutor<'_>, merchant_id: &str, code: &str) -> Result<Option<AffiliateRef>, StorageError> {
-    let row: Option<(String, i64, String)> = sqlx::query_as(
-        "SELECT a.id, COALESCE(a.commission_bps_override, c.commission_bps), a.status \
-         FROM affiliates a JOIN campaigns c ON c.id = a.campaign_id WHERE a.merchant_id = $1 AND a.code = $2",
+    let row: Option<(String, String, Option<i64>, String)> = sqlx::query_as(
+        "SELECT id, campaign_id, commission_bps_override, status FROM affiliates WHERE merchant_id = $1 AND code = $2",
     )
     .bind(merchant_id)
     .bind(code)
     .fetch_optional(conn)
     .await?;
-    Ok(row.map(|(id, commission_bps, status)| AffiliateRef { id, commission_bps, status }))
+    Ok(row.map(|(id, campaign_id, commission_bps_override, status)| AffiliateRef { id, campaign_id, commission_bps_override, status }))
 }
 
 /// Creates an active affiliate; `None` when the code is taken within the merchant.
@@ -228,10 +229,5 @@ pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Delet
 
 /// Whether the merchant has this campaign.
 pub async fn campaign_exists(pool: &AnyPool, merchant_id: &str, campaign_id: &str) -> Result<bool, StorageError> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM campaigns WHERE merchant_id = $1 AND id = $2")
-        .bind(merchant_id)
-        .bind(campaign_id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.is_some())
+    Ok(super::campaigns::get(pool, merchant_id, campaign_id).await?.is_some())
 }

@@ -29,6 +29,8 @@ pub struct NewConversion {
     pub rate_bps: i64,
     /// Commission, minor units of `currency`.
     pub commission: i64,
+    /// `approved` under automatic approval, else `pending`.
+    pub commission_status: &'static str,
 }
 
 /// Stores a conversion and its pending commission unless the Stripe object is already recorded;
@@ -56,7 +58,7 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     }
     sqlx::query(
         "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, currency, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 'pending', $9)",
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
     )
     .bind(new_id("com"))
     .bind(&c.merchant_id)
@@ -66,6 +68,7 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     .bind(c.rate_bps)
     .bind(c.commission)
     .bind(&c.currency)
+    .bind(c.commission_status)
     .bind(now)
     .execute(conn)
     .await?;

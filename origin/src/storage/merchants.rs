@@ -1,4 +1,4 @@
-//! Merchants and their settings: sites, campaigns, API keys, Stripe secrets.
+//! Merchants and their settings: sites, API keys, Stripe secrets.
 
 use sqlx::AnyPool;
 
@@ -80,20 +80,6 @@ pub async fn create_site(pool: &AnyPool, merchant_id: &str, site_key: &str) -> R
         .bind(&id)
         .bind(merchant_id)
         .bind(site_key)
-        .bind(now_ms())
-        .execute(pool)
-        .await?;
-    Ok(id)
-}
-
-/// Creates a percentage campaign; returns its id.
-pub async fn create_campaign(pool: &AnyPool, merchant_id: &str, name: &str, commission_bps: i64) -> Result<String, StorageError> {
-    let id = new_id("cmp");
-    sqlx::query("INSERT INTO campaigns (id, merchant_id, name, commission_bps, created_at) VALUES ($1, $2, $3, $4, $5)")
-        .bind(&id)
-        .bind(merchant_id)
-        .bind(name)
-        .bind(commission_bps)
         .bind(now_ms())
         .execute(pool)
         .await?;

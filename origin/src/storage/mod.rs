@@ -1,6 +1,7 @@
 //! Storage through sqlx's Any driver: one code path for SQLite (embedded default) and PostgreSQL.
 
 pub mod affiliates;
+pub mod campaigns;
 pub mod clicks;
 pub mod conversions;
 pub mod merchants;
@@ -20,6 +21,9 @@ pub enum StorageError {
     /// A migration failed.
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A stored value is not one payref writes (edited by hand, or a newer version's).
+    #[error("stored data is not readable: {0}")]
+    Corrupt(String),
     /// The URL names a database payref does not support.
     #[error("unsupported database URL (use sqlite://… or postgres://…): {0}")]
     UnsupportedUrl(String),

@@ -1,5 +1,7 @@
 //! payref's end-to-end and API tests, in one binary.
 
+mod api;
+mod campaigns_api;
 mod edge_routes;
 mod merchant_api;
 mod origin_api;

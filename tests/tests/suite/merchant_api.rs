@@ -2,67 +2,12 @@
 //! pagination and tenant isolation — each test on SQLite and on PostgreSQL.
 
 use payref_origin::domain::api_key::Scope;
-use payref_tests::origin::{Backend, TestOrigin, spawn_origin};
-use reqwest::{Client, Method, Response};
+use payref_tests::origin::Backend;
+use reqwest::Method;
 use serde_json::{Value, json};
 
-/// Runs `$body(backend)` as one test per backend.
-macro_rules! on_both_backends {
-    ($name:ident) => {
-        mod $name {
-            use super::*;
-            #[tokio::test]
-            async fn on_sqlite() {
-                super::$name(Backend::Sqlite).await;
-            }
-            #[tokio::test]
-            async fn on_postgres() {
-                super::$name(Backend::Postgres).await;
-            }
-        }
-    };
-}
-
-struct Api {
-    origin: TestOrigin,
-    client: Client,
-}
-
-impl Api {
-    async fn new(backend: Backend) -> Self {
-        Self { origin: spawn_origin(backend, "whsec_api").await, client: Client::new() }
-    }
-
-    async fn call(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Response {
-        let mut req = self.client.request(method, format!("{}{path}", self.origin.url)).bearer_auth(key);
-        if let Some(b) = body {
-            req = req.json(&b);
-        }
-        req.send().await.expect("request")
-    }
-
-    async fn ok(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Value {
-        let resp = self.call(key, method.clone(), path, body).await;
-        let status = resp.status();
-        let value: Value = resp.json().await.expect("JSON");
-        assert_eq!(status, 200, "{method} {path}: {value}");
-        value
-    }
-
-    fn key(&self) -> &str {
-        &self.origin.seed.api_key
-    }
-
-    fn new_affiliate(&self, code: &str) -> Value {
-        json!({ "code": code, "name": format!("Affiliate {code}"), "campaign_id": self.origin.seed.campaign_id, "email": "A@Example.com" })
-    }
-}
-
-async fn refused(resp: Response, status: u16) -> (String, String) {
-    assert_eq!(resp.status().as_u16(), status);
-    let body: Value = resp.json().await.expect("JSON error");
-    (body["error"]["code"].as_str().unwrap().to_owned(), body["error"]["message"].as_str().unwrap().to_owned())
-}
+use crate::api::{Api, refused};
+use crate::on_both_backends;
 
 async fn affiliates_are_created_read_updated_listed_and_deleted(backend: Backend) {
     let api = Api::new(backend).await;

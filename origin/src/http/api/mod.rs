@@ -1,6 +1,7 @@
 //! The merchant API (poem-openapi): spec at `/openapi.json`, interactive docs at `/docs`.
 
 pub mod affiliates;
+pub mod campaigns;
 pub mod conversions;
 
 use poem_openapi::{Object, OpenApiService};
@@ -14,8 +15,8 @@ pub const DEFAULT_LIMIT: i64 = 25;
 pub const MAX_LIMIT: i64 = 100;
 
 /// The OpenAPI service with every resource.
-pub fn service() -> OpenApiService<(conversions::ConversionsApi, affiliates::AffiliatesApi), ()> {
-    OpenApiService::new((conversions::ConversionsApi, affiliates::AffiliatesApi), "payref merchant API", env!("CARGO_PKG_VERSION"))
+pub fn service() -> OpenApiService<(conversions::ConversionsApi, affiliates::AffiliatesApi, campaigns::CampaignsApi), ()> {
+    OpenApiService::new((conversions::ConversionsApi, affiliates::AffiliatesApi, campaigns::CampaignsApi), "payref merchant API", env!("CARGO_PKG_VERSION"))
         .description("Affiliates, campaigns, clicks, conversions and commissions of one merchant. Authenticate with `Authorization: Bearer <API key>`; every object is scoped to the key's merchant.")
 }
 

@@ -1,0 +1,173 @@
+//! Campaigns and their rules, scoped to their merchant in every statement.
+
+use sqlx::AnyPool;
+
+use super::page::{Conditions, Page, PageRequest};
+use super::{StorageError, flag};
+use crate::domain::campaign::{Approval, AttributionModel, CampaignRules, CommissionType, CurrencyAmounts, Duration};
+use crate::domain::ids::new_id;
+use crate::now_ms;
+
+/// A campaign as stored.
+#[derive(Debug, Clone)]
+pub struct CampaignRow {
+    /// `cmp_…`.
+    pub id: String,
+    /// Its rules.
+    pub rules: CampaignRules,
+    /// Created, UTC epoch ms.
+    pub created_at: i64,
+    /// Last changed, UTC epoch ms.
+    pub updated_at: i64,
+}
+
+type Row = (String, String, String, Option<i64>, String, String, Option<i64>, i64, String, String, Option<i64>, i64, String, i64, i64);
+
+const COLUMNS: &str = "id, name, commission_type, commission_bps, flat_amounts, duration, duration_months, cookie_window_days, \
+                       attribution_model, approval, hold_days, skip_zero_revenue, min_payouts, created_at, updated_at";
+
+fn parsed<T>(value: Option<T>, what: &str, text: &str) -> Result<T, StorageError> {
+    value.ok_or_else(|| StorageError::Corrupt(format!("campaign {what} {text:?}")))
+}
+
+fn amounts(text: &str) -> Result<CurrencyAmounts, StorageError> {
+    serde_json::from_str(text).map_err(|e| StorageError::Corrupt(format!("campaign amounts {text:?}: {e}")))
+}
+
+fn from_row(r: Row) -> Result<CampaignRow, StorageError> {
+    let rules = CampaignRules {
+        name: r.1,
+        commission_type: parsed(CommissionType::parse(&r.2), "commission_type", &r.2)?,
+        // Flat campaigns keep a placeholder in the NOT NULL column.
+        commission_bps: if r.2 == "flat" { None } else { r.3 },
+        flat_amounts: amounts(&r.4)?,
+        duration: parsed(Duration::parse(&r.5), "duration", &r.5)?,
+        duration_months: r.6,
+        cookie_window_days: r.7,
+        attribution_model: parsed(AttributionModel::parse(&r.8), "attribution_model", &r.8)?,
+        approval: parsed(Approval::parse(&r.9), "approval", &r.9)?,
+        hold_days: r.10,
+        skip_zero_revenue: r.11 != 0,
+        min_payouts: amounts(&r.12)?,
+    };
+    Ok(CampaignRow { id: r.0, rules, created_at: r.13, updated_at: r.14 })
+}
+
+fn json(amounts: &CurrencyAmounts) -> String {
+    serde_json::to_string(amounts).unwrap_or_else(|_| "{}".into())
+}
+
+/// Creates a campaign (rules already validated); returns its id.
+pub async fn insert(pool: &AnyPool, merchant_id: &str, rules: &CampaignRules) -> Result<String, StorageError> {
+    let id = new_id("cmp");
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO campaigns (id, merchant_id, name, commission_type, commission_bps, flat_amounts, duration, duration_months, \
+         cookie_window_days, attribution_model, approval, hold_days, skip_zero_revenue, min_payouts, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
+    )
+    .bind(&id)
+    .bind(merchant_id)
+    .bind(rules.name.trim())
+    .bind(rules.commission_type.as_str())
+    // The old NOT NULL column keeps a number for flat campaigns.
+    .bind(rules.commission_bps.unwrap_or(0))
+    .bind(json(&rules.flat_amounts))
+    .bind(rules.duration.as_str())
+    .bind(rules.duration_months)
+    .bind(rules.cookie_window_days)
+    .bind(rules.attribution_model.as_str())
+    .bind(rules.approval.as_str())
+    .bind(rules.hold_days)
+    .bind(flag(rules.skip_zero_revenue))
+    .bind(json(&rules.min_payouts))
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(id)
+}
+
+/// One of the merchant's campaigns.
+pub async fn get(conn: impl sqlx::AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<CampaignRow>, StorageError> {
+    let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE merchant_id = $1 AND id = $2");
+    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?;
+    row.map(from_row).transpose()
+}
+
+/// A page of the merchant's campaigns, newest first.
+pub async fn list(pool: &AnyPool, merchant_id: &str, page: &PageRequest) -> Result<Page<CampaignRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("merchant_id = {}");
+    if page.after.is_some() {
+        c.push("(created_at, id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}", c.to_sql());
+    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    let rows = rows.into_iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
+    Ok(Page::from_rows(rows, page))
+}
+
+/// The (created_at, id) position of a campaign, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(get(pool, merchant_id, id).await?.map(|c| (c.created_at, c.id)))
+}
+
+/// Replaces a campaign's rules (already merged and validated); `false` when there is no such campaign.
+pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, rules: &CampaignRules) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE campaigns SET name = $1, commission_type = $2, commission_bps = $3, flat_amounts = $4, duration = $5, \
+         duration_months = $6, cookie_window_days = $7, attribution_model = $8, approval = $9, hold_days = $10, \
+         skip_zero_revenue = $11, min_payouts = $12, updated_at = $13 WHERE merchant_id = $14 AND id = $15",
+    )
+    .bind(rules.name.trim())
+    .bind(rules.commission_type.as_str())
+    .bind(rules.commission_bps.unwrap_or(0))
+    .bind(json(&rules.flat_amounts))
+    .bind(rules.duration.as_str())
+    .bind(rules.duration_months)
+    .bind(rules.cookie_window_days)
+    .bind(rules.attribution_model.as_str())
+    .bind(rules.approval.as_str())
+    .bind(rules.hold_days)
+    .bind(flag(rules.skip_zero_revenue))
+    .bind(json(&rules.min_payouts))
+    .bind(now_ms())
+    .bind(merchant_id)
+    .bind(id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// What deleting a campaign came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Deleted {
+    /// Removed.
+    Yes,
+    /// No such campaign for this merchant.
+    NotFound,
+    /// Affiliates belong to it.
+    InUse,
+}
+
+/// Deletes a campaign no affiliate belongs to.
+pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Deleted, StorageError> {
+    if get(pool, merchant_id, id).await?.is_none() {
+        return Ok(Deleted::NotFound);
+    }
+    let used: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM affiliates WHERE merchant_id = $1 AND campaign_id = $2 LIMIT 1")
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?;
+    if used.is_some() {
+        return Ok(Deleted::InUse);
+    }
+    sqlx::query("DELETE FROM campaigns WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(pool).await?;
+    Ok(Deleted::Yes)
+}

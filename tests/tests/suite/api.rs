@@ -1,0 +1,82 @@
+//! Helpers for the merchant API tests: a client bound to a test origin, and one test per backend.
+
+use payref_tests::origin::{Backend, TestOrigin, spawn_origin};
+use reqwest::{Client, Method, Response};
+use serde_json::{Value, json};
+
+/// The webhook signing secret of the API tests' origins.
+pub const WEBHOOK_SECRET: &str = "whsec_api";
+
+/// Runs `$body(backend)` as one test per backend.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($name:ident) => {
+        mod $name {
+            use super::*;
+            #[tokio::test]
+            async fn on_sqlite() {
+                super::$name(Backend::Sqlite).await;
+            }
+            #[tokio::test]
+            async fn on_postgres() {
+                super::$name(Backend::Postgres).await;
+            }
+        }
+    };
+}
+
+/// A test origin and a client for its merchant API.
+pub struct Api {
+    pub origin: TestOrigin,
+    pub client: Client,
+}
+
+impl Api {
+    pub async fn new(backend: Backend) -> Self {
+        Self { origin: spawn_origin(backend, WEBHOOK_SECRET).await, client: Client::new() }
+    }
+
+    pub async fn call(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Response {
+        let mut req = self.client.request(method, format!("{}{path}", self.origin.url)).bearer_auth(key);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().await.expect("request")
+    }
+
+    pub async fn ok(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Value {
+        let resp = self.call(key, method.clone(), path, body).await;
+        let status = resp.status();
+        let value: Value = resp.json().await.expect("JSON");
+        assert_eq!(status, 200, "{method} {path}: {value}");
+        value
+    }
+
+    pub fn key(&self) -> &str {
+        &self.origin.seed.api_key
+    }
+
+    pub fn new_affiliate(&self, code: &str) -> Value {
+        json!({ "code": code, "name": format!("Affiliate {code}"), "campaign_id": self.origin.seed.campaign_id, "email": "A@Example.com" })
+    }
+}
+
+/// Asserts the status; returns the error code and message.
+pub async fn refused(resp: Response, status: u16) -> (String, String) {
+    assert_eq!(resp.status().as_u16(), status);
+    let body: Value = resp.json().await.expect("JSON error");
+    (body["error"]["code"].as_str().unwrap().to_owned(), body["error"]["message"].as_str().unwrap().to_owned())
+}
+
+
+impl Api {
+    /// Delivers a Stripe-signed checkout.session.completed for `reference` and `amount`.
+    pub async fn paid(&self, event: &str, reference: &str, amount: i64, currency: &str) {
+        let session = payref_tests::stripe::paid_session(&format!("cs_{event}"), reference, amount, 0, currency);
+        let payload = payref_tests::stripe::event(event, "checkout.session.completed", session).to_string();
+        let header = payref_tests::stripe::signature_header(WEBHOOK_SECRET, payref_tests::stripe::now_secs(), &payload);
+        let url = format!("{}/v1/stripe/webhooks/{}/test", self.origin.url, self.origin.seed.merchant_id);
+        let resp = self.client.post(url).header("Stripe-Signature", header).body(payload).send().await.expect("webhook");
+        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
+    }
+}
