@@ -57,33 +57,35 @@ fn json(amounts: &CurrencyAmounts) -> String {
     serde_json::to_string(amounts).unwrap_or_else(|_| "{}".into())
 }
 
+type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, <sqlx::Any as sqlx::Database>::Arguments>;
+
+/// Binds the twelve rule columns, in the order both statements below list them.
+fn bind_rules<'q>(q: AnyQuery<'q>, rules: &'q CampaignRules) -> AnyQuery<'q> {
+    q.bind(rules.name.trim())
+        .bind(rules.commission_type.as_str())
+        // The original NOT NULL column keeps a number for flat campaigns.
+        .bind(rules.commission_bps.unwrap_or(0))
+        .bind(json(&rules.flat_amounts))
+        .bind(rules.duration.as_str())
+        .bind(rules.duration_months)
+        .bind(rules.cookie_window_days)
+        .bind(rules.attribution_model.as_str())
+        .bind(rules.approval.as_str())
+        .bind(rules.hold_days)
+        .bind(flag(rules.skip_zero_revenue))
+        .bind(json(&rules.min_payouts))
+}
+
 /// Creates a campaign (rules already validated); returns its id.
 pub async fn insert(pool: &AnyPool, merchant_id: &str, rules: &CampaignRules) -> Result<String, StorageError> {
     let id = new_id("cmp");
     let now = now_ms();
-    sqlx::query(
-        "INSERT INTO campaigns (id, merchant_id, name, commission_type, commission_bps, flat_amounts, duration, duration_months, \
-         cookie_window_days, attribution_model, approval, hold_days, skip_zero_revenue, min_payouts, created_at, updated_at) \
+    let q = sqlx::query(
+        "INSERT INTO campaigns (name, commission_type, commission_bps, flat_amounts, duration, duration_months, \
+         cookie_window_days, attribution_model, approval, hold_days, skip_zero_revenue, min_payouts, id, merchant_id, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)",
-    )
-    .bind(&id)
-    .bind(merchant_id)
-    .bind(rules.name.trim())
-    .bind(rules.commission_type.as_str())
-    // The old NOT NULL column keeps a number for flat campaigns.
-    .bind(rules.commission_bps.unwrap_or(0))
-    .bind(json(&rules.flat_amounts))
-    .bind(rules.duration.as_str())
-    .bind(rules.duration_months)
-    .bind(rules.cookie_window_days)
-    .bind(rules.attribution_model.as_str())
-    .bind(rules.approval.as_str())
-    .bind(rules.hold_days)
-    .bind(flag(rules.skip_zero_revenue))
-    .bind(json(&rules.min_payouts))
-    .bind(now)
-    .execute(pool)
-    .await?;
+    );
+    bind_rules(q, rules).bind(&id).bind(merchant_id).bind(now).execute(pool).await?;
     Ok(id)
 }
 
@@ -119,28 +121,12 @@ pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Opt
 
 /// Replaces a campaign's rules (already merged and validated); `false` when there is no such campaign.
 pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, rules: &CampaignRules) -> Result<bool, StorageError> {
-    let done = sqlx::query(
+    let q = sqlx::query(
         "UPDATE campaigns SET name = $1, commission_type = $2, commission_bps = $3, flat_amounts = $4, duration = $5, \
          duration_months = $6, cookie_window_days = $7, attribution_model = $8, approval = $9, hold_days = $10, \
          skip_zero_revenue = $11, min_payouts = $12, updated_at = $13 WHERE merchant_id = $14 AND id = $15",
-    )
-    .bind(rules.name.trim())
-    .bind(rules.commission_type.as_str())
-    .bind(rules.commission_bps.unwrap_or(0))
-    .bind(json(&rules.flat_amounts))
-    .bind(rules.duration.as_str())
-    .bind(rules.duration_months)
-    .bind(rules.cookie_window_days)
-    .bind(rules.attribution_model.as_str())
-    .bind(rules.approval.as_str())
-    .bind(rules.hold_days)
-    .bind(flag(rules.skip_zero_revenue))
-    .bind(json(&rules.min_payouts))
-    .bind(now_ms())
-    .bind(merchant_id)
-    .bind(id)
-    .execute(pool)
-    .await?;
+    );
+    let done = bind_rules(q, rules).bind(now_ms()).bind(merchant_id).bind(id).execute(pool).await?;
     Ok(done.rows_affected() > 0)
 }
 
