@@ -23,6 +23,8 @@ pub struct Config {
     /// `PAYREF_EDGE_SECRET` and optional `PAYREF_EDGE_SECRET_PREVIOUS`: the edge's batch
     /// signing secrets (two during a rotation).
     pub edge_secrets: Vec<Vec<u8>>,
+    /// `PAYREF_JOB_INTERVAL_SECS`: how often periodic jobs (holds ending) run, default 60.
+    pub job_interval: std::time::Duration,
 }
 
 fn var(name: &str) -> Option<String> {
@@ -33,12 +35,18 @@ impl Config {
     /// Reads `PAYREF_*` variables.
     pub fn from_env() -> Result<Self, ConfigError> {
         let bind = var("PAYREF_BIND").unwrap_or_else(|| "127.0.0.1:3000".into());
-        let bind = bind
-            .parse()
-            .map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "PAYREF_BIND", why: e.to_string() })?;
+        let bind = bind.parse().map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "PAYREF_BIND", why: e.to_string() })?;
         let mut edge_secrets = vec![var("PAYREF_EDGE_SECRET").ok_or(ConfigError::Missing("PAYREF_EDGE_SECRET"))?];
         edge_secrets.extend(var("PAYREF_EDGE_SECRET_PREVIOUS"));
+        let job_interval = match var("PAYREF_JOB_INTERVAL_SECS") {
+            None => 60,
+            Some(v) => v.parse::<u64>().ok().filter(|s| (1..=86_400).contains(s)).ok_or_else(|| ConfigError::Invalid {
+                name: "PAYREF_JOB_INTERVAL_SECS",
+                why: format!("{v:?} is not a whole number of seconds from 1 to 86400"),
+            })?,
+        };
         Ok(Self {
+            job_interval: std::time::Duration::from_secs(job_interval),
             database_url: var("PAYREF_DATABASE_URL").unwrap_or_else(|| "sqlite://payref.db".into()),
             bind,
             edge_secrets: edge_secrets.into_iter().map(String::into_bytes).collect(),

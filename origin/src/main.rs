@@ -47,7 +47,8 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Affiliate(c) => admin::affiliate(&open().await?, c).await?,
         Command::SeedDemo { site_key, webhook_secret } => {
             payref_shared::SiteKey::parse(&site_key).map_err(|e| anyhow::anyhow!("--site-key is invalid: {e}"))?;
-            let seeded = seed::seed_demo(&open().await?, &site_key, webhook_secret.as_deref()).await.context("seeding the demo merchant")?;
+            let seeded =
+                seed::seed_demo(&open().await?, &site_key, webhook_secret.as_deref()).await.context("seeding the demo merchant")?;
             serde_json::to_string_pretty(&seeded)?
         }
     };
@@ -60,6 +61,7 @@ async fn serve() -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url).await.context("opening the database")?;
     let listener = std::net::TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(addr = %config.bind, "payref origin listening");
+    tokio::spawn(payref_origin::reconcile::jobs::run(db.clone(), config.job_interval));
     let state = AppState { db, edge_secrets: Arc::new(config.edge_secrets) };
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.

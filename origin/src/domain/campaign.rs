@@ -7,26 +7,6 @@ use super::commission::{BPS_WHOLE, percent_of};
 /// Amounts per currency (lowercase ISO 4217 → minor units).
 pub type CurrencyAmounts = BTreeMap<String, i64>;
 
-macro_rules! wire_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($(#[$vm])* $variant),+ }
-
-        impl $name {
-            /// The stored and wire form.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text),+ }
-            }
-
-            /// Parses the stored and wire form.
-            pub fn parse(s: &str) -> Option<Self> {
-                match s { $($text => Some(Self::$variant),)+ _ => None }
-            }
-        }
-    };
-}
-
 wire_enum!(
     /// Percent of the sale or a flat amount per currency.
     CommissionType { Percent = "percent", Flat = "flat" }
@@ -102,7 +82,9 @@ impl CampaignRules {
         match self.commission_type {
             CommissionType::Percent => match self.commission_bps {
                 Some(b) if (0..=BPS_WHOLE).contains(&b) => {}
-                _ => return Err(format!("commission_bps is required for percent campaigns, 0 to {BPS_WHOLE}")),
+                _ => {
+                    return Err(format!("commission_bps is required for percent campaigns, 0 to {BPS_WHOLE}"));
+                }
             },
             CommissionType::Flat if self.flat_amounts.is_empty() => {
                 return Err("flat_amounts needs at least one currency for flat campaigns".into());

@@ -1,4 +1,7 @@
-//! Commission arithmetic: integer minor units, rounded half away from zero.
+//! Commission arithmetic (integer minor units, rounded half away from zero) and the
+//! commission lifecycle: pending → approved → paid, or denied; held ones approve themselves.
+
+use super::campaign::Approval;
 
 /// Basis points in one whole (100%).
 pub const BPS_WHOLE: i64 = 10_000;
@@ -18,9 +21,96 @@ pub fn commissionable(amount_total: i64, tax: i64, shipping: i64) -> i64 {
     (amount_total - tax - shipping).max(0)
 }
 
+/// One day in milliseconds.
+pub const DAY_MS: i64 = 86_400_000;
+
+wire_enum!(
+    /// Where a commission stands.
+    CommissionStatus {
+        /// Earned, awaiting approval (or the end of its hold).
+        Pending = "pending",
+        /// Owed to the affiliate.
+        Approved = "approved",
+        /// Paid out.
+        Paid = "paid",
+        /// Refused by the merchant or by a rule, with the reason.
+        Denied = "denied",
+        /// Taken back (a refund or dispute before payout).
+        Reversed = "reversed",
+    }
+);
+
+wire_enum!(
+    /// What a merchant can do to a commission.
+    CommissionAction {
+        /// pending → approved.
+        Approve = "approve",
+        /// pending or approved → denied, with a reason.
+        Deny = "deny",
+        /// approved → paid.
+        MarkPaid = "mark_paid",
+    }
+);
+
+impl CommissionAction {
+    /// The statuses the action applies to.
+    pub fn applies_to(self) -> &'static [CommissionStatus] {
+        match self {
+            Self::Approve => &[CommissionStatus::Pending],
+            Self::Deny => &[CommissionStatus::Pending, CommissionStatus::Approved],
+            Self::MarkPaid => &[CommissionStatus::Approved],
+        }
+    }
+
+    /// The status it leads to.
+    pub fn leads_to(self) -> CommissionStatus {
+        match self {
+            Self::Approve => CommissionStatus::Approved,
+            Self::Deny => CommissionStatus::Denied,
+            Self::MarkPaid => CommissionStatus::Paid,
+        }
+    }
+
+    /// Why a commission in `from` cannot take this action, for the caller.
+    pub fn refusal(self, from: CommissionStatus) -> String {
+        let allowed: Vec<&str> = self.applies_to().iter().map(|s| s.as_str()).collect();
+        format!("cannot {} a {} commission (only {})", self.as_str().replace('_', " "), from.as_str(), allowed.join(" or "))
+    }
+}
+
+/// The status a new commission starts in under the campaign's approval rule, and the moment
+/// a held one approves itself.
+pub fn initial_status(approval: Approval, hold_days: Option<i64>, now: i64) -> (CommissionStatus, Option<i64>) {
+    match approval {
+        Approval::Auto => (CommissionStatus::Approved, None),
+        Approval::Manual => (CommissionStatus::Pending, None),
+        Approval::Hold => (CommissionStatus::Pending, Some(now.saturating_add(hold_days.unwrap_or(0).saturating_mul(DAY_MS)))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn actions_follow_the_lifecycle() {
+        use CommissionStatus::*;
+        assert_eq!(CommissionAction::Approve.applies_to(), &[Pending]);
+        assert!(!CommissionAction::MarkPaid.applies_to().contains(&Pending), "unapproved money is never paid");
+        assert!(!CommissionAction::Deny.applies_to().contains(&Paid), "paid money is adjusted, not denied");
+        assert_eq!(CommissionAction::MarkPaid.refusal(Pending), "cannot mark paid a pending commission (only approved)");
+        for a in [CommissionAction::Approve, CommissionAction::Deny, CommissionAction::MarkPaid] {
+            assert_eq!(CommissionAction::parse(a.as_str()), Some(a));
+            assert!(!a.applies_to().contains(&a.leads_to()), "{a:?} is not a no-op");
+        }
+    }
+
+    #[test]
+    fn approval_decides_the_first_status() {
+        assert_eq!(initial_status(Approval::Auto, None, 5), (CommissionStatus::Approved, None));
+        assert_eq!(initial_status(Approval::Manual, Some(3), 5), (CommissionStatus::Pending, None));
+        assert_eq!(initial_status(Approval::Hold, Some(30), 5), (CommissionStatus::Pending, Some(5 + 30 * DAY_MS)));
+    }
 
     #[test]
     fn rounds_half_away_from_zero() {

@@ -1,5 +1,26 @@
 //! Types and rules of the affiliate program, free of I/O.
 
+/// A closed set of values with one stored and wire form each.
+macro_rules! wire_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name { $($(#[$vm])* $variant),+ }
+
+        impl $name {
+            /// The stored and wire form.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+
+            /// Parses the stored and wire form.
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+    };
+}
+
 pub mod affiliate;
 pub mod api_key;
 pub mod campaign;

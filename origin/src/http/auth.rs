@@ -8,6 +8,7 @@ use poem_openapi::auth::Bearer;
 use super::AppState;
 use super::error::ApiError;
 use crate::domain::api_key::{Scope, hash_token};
+use crate::storage::audit::Actor;
 use crate::storage::merchants;
 
 /// The merchant a request acts for.
@@ -17,6 +18,8 @@ pub struct Caller {
     pub merchant_id: String,
     /// What the key may do.
     pub scope: Scope,
+    /// Who, for the audit trail.
+    pub actor: Actor,
 }
 
 impl Caller {
@@ -41,8 +44,7 @@ async fn check_api_key(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
 
 /// Resolves a presented token; 401 when unknown or revoked.
 pub async fn caller_for_token(state: &AppState, token: &str) -> Result<Caller, ApiError> {
-    let (merchant_id, scope) = merchants::api_key_owner(&state.db.pool, &hash_token(token.trim()))
-        .await?
-        .ok_or(ApiError::Unauthorized("API key is not valid"))?;
-    Ok(Caller { merchant_id, scope })
+    let owner =
+        merchants::api_key_owner(&state.db.pool, &hash_token(token.trim())).await?.ok_or(ApiError::Unauthorized("API key is not valid"))?;
+    Ok(Caller { merchant_id: owner.merchant_id, scope: owner.scope, actor: Actor::ApiKey(owner.key_id) })
 }

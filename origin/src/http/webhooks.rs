@@ -29,19 +29,19 @@ pub async fn receive(
     let livemode = match mode.as_str() {
         "test" => false,
         "live" => true,
-        _ => return Err(ApiError::NotFound("no such webhook endpoint: mode must be test or live")),
+        _ => {
+            return Err(ApiError::NotFound("no such webhook endpoint: mode must be test or live"));
+        }
     };
     let bytes = read_body(body, WEBHOOK_BODY_LIMIT).await?;
-    let secret = merchants::webhook_secret(&state.db.pool, &merchant_id, livemode)
-        .await?
-        .ok_or(ApiError::NotFound("no such webhook endpoint"))?;
+    let secret =
+        merchants::webhook_secret(&state.db.pool, &merchant_id, livemode).await?.ok_or(ApiError::NotFound("no such webhook endpoint"))?;
     let header = req
         .headers()
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .ok_or_else(|| ApiError::bad_request("missing_signature", "Stripe-Signature header is required"))?;
-    signature::verify(header, &bytes, &secret, now_ms() / 1000)
-        .map_err(|e| ApiError::bad_request("bad_signature", e.to_string()))?;
+    signature::verify(header, &bytes, &secret, now_ms() / 1000).map_err(|e| ApiError::bad_request("bad_signature", e.to_string()))?;
     let event: Event =
         serde_json::from_slice(&bytes).map_err(|e| ApiError::bad_request("invalid_event", format!("not a Stripe event: {e}")))?;
     if event.livemode != livemode {
@@ -55,13 +55,8 @@ pub async fn receive(
 
 async fn store_and_process(state: &AppState, merchant_id: &str, event: &Event, payload: &str) -> Result<String, StorageError> {
     let now = now_ms();
-    let raw = stripe_events::RawEvent {
-        merchant_id,
-        event_id: &event.id,
-        livemode: event.livemode,
-        event_type: &event.event_type,
-        payload,
-    };
+    let raw =
+        stripe_events::RawEvent { merchant_id, event_id: &event.id, livemode: event.livemode, event_type: &event.event_type, payload };
     let mut conn = state.db.pool.acquire().await?;
     stripe_events::insert_event(&mut conn, &raw, now).await?;
     drop(conn);
@@ -71,19 +66,21 @@ async fn store_and_process(state: &AppState, merchant_id: &str, event: &Event, p
         return Ok("duplicate".into());
     }
     let outcome = match event.event_type.as_str() {
-        "checkout.session.completed" => match serde_json::from_value::<CheckoutSession>(event.data.object.clone()) {
-            Ok(session) => match record_session(&mut tx, merchant_id, &session, now).await? {
-                Outcome::Attributed { .. } => "attributed".to_owned(),
-                Outcome::AlreadyRecorded => "already_recorded".to_owned(),
-                Outcome::NotAttributed(why) => format!("not_attributed: {why}"),
-            },
-            Err(e) => {
-                // Kept unprocessed in stripe_events for a later version to handle.
-                tracing::warn!(event = %event.id, error = %e, "checkout session not parseable");
-                tx.rollback().await?;
-                return Ok("stored_unparsed".into());
+        "checkout.session.completed" => {
+            match serde_json::from_value::<CheckoutSession>(event.data.object.clone()) {
+                Ok(session) => match record_session(&mut tx, merchant_id, &event.id, &session, now).await? {
+                    Outcome::Attributed { .. } => "attributed".to_owned(),
+                    Outcome::AlreadyRecorded => "already_recorded".to_owned(),
+                    Outcome::NotAttributed(why) => format!("not_attributed: {why}"),
+                },
+                Err(e) => {
+                    // Kept unprocessed in stripe_events for a later version to handle.
+                    tracing::warn!(event = %event.id, error = %e, "checkout session not parseable");
+                    tx.rollback().await?;
+                    return Ok("stored_unparsed".into());
+                }
             }
-        },
+        }
         _ => "ignored".to_owned(),
     };
     stripe_events::mark_processed(&mut tx, merchant_id, &event.id, now).await?;

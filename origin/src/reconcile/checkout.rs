@@ -6,8 +6,11 @@
 use payref_shared::client_reference::{self, ParsedReference};
 use sqlx::AnyConnection;
 
-use crate::domain::campaign::{Approval, CommissionType};
-use crate::domain::commission::commissionable;
+use serde_json::json;
+
+use crate::domain::campaign::CommissionType;
+use crate::domain::commission::{commissionable, initial_status};
+use crate::storage::audit::{self, Actor, Entry};
 use crate::storage::{StorageError, affiliates, campaigns, clicks, conversions};
 use crate::stripe::event::CheckoutSession;
 
@@ -26,6 +29,7 @@ pub enum Outcome {
 pub async fn record_session(
     conn: &mut AnyConnection,
     merchant_id: &str,
+    event_id: &str,
     session: &CheckoutSession,
     now: i64,
 ) -> Result<Outcome, StorageError> {
@@ -40,7 +44,9 @@ pub async fn record_session(
         Ok(ParsedReference::Tracked(r)) => (r.code, Some(r.click_id.to_text())),
         // A bare code counts only when it names one of this merchant's affiliates (below).
         Ok(ParsedReference::CandidateCode(code)) => (code, None),
-        Err(_) => return Ok(Outcome::NotAttributed("client_reference_id is not a referral")),
+        Err(_) => {
+            return Ok(Outcome::NotAttributed("client_reference_id is not a referral"));
+        }
     };
     let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, code.as_str()).await? else {
         return Ok(Outcome::NotAttributed("no affiliate with this code"));
@@ -72,6 +78,7 @@ pub async fn record_session(
         (None, CommissionType::Percent) => rules.commission_bps.unwrap_or(0),
         (None, CommissionType::Flat) => 0,
     };
+    let (commission_status, hold_until) = initial_status(rules.approval, rules.hold_days, now);
     let new = conversions::NewConversion {
         merchant_id: merchant_id.to_owned(),
         livemode: session.livemode,
@@ -83,11 +90,32 @@ pub async fn record_session(
         currency,
         rate_bps,
         commission,
-        commission_status: if rules.approval == Approval::Auto { "approved" } else { "pending" },
+        commission_status,
+        hold_until,
     };
-    if conversions::insert_conversion(conn, &new, now).await? {
-        Ok(Outcome::Attributed { affiliate_id: affiliate.id, commission })
-    } else {
-        Ok(Outcome::AlreadyRecorded)
-    }
+    let Some(recorded) = conversions::insert_conversion(conn, &new, now).await? else {
+        return Ok(Outcome::AlreadyRecorded);
+    };
+    let entry = Entry {
+        merchant_id,
+        object_type: "conversion",
+        object_id: &recorded.conversion_id,
+        action: "conversion.attributed",
+        actor: &Actor::Stripe(event_id.to_owned()),
+        detail: json!({
+            "method": new.attribution_method,
+            "evidence": { "client_reference_id": reference, "click_id": new.click_id, "code": code.as_str() },
+            "stripe_object_id": session.id,
+            "affiliate_id": affiliate.id,
+            "campaign_id": campaign.id,
+            "amount": new.amount,
+            "currency": new.currency,
+            "commission_id": recorded.commission_id,
+            "commission": commission,
+            "commission_status": commission_status.as_str(),
+            "hold_until": hold_until,
+        }),
+    };
+    audit::record(conn, &entry, now).await?;
+    Ok(Outcome::Attributed { affiliate_id: affiliate.id, commission })
 }

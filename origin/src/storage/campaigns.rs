@@ -157,3 +157,10 @@ pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Delet
     sqlx::query("DELETE FROM campaigns WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(pool).await?;
     Ok(Deleted::Yes)
 }
+
+/// Each of the merchant's campaigns' minimum payouts, by campaign id.
+pub async fn min_payouts(pool: &AnyPool, merchant_id: &str) -> Result<std::collections::HashMap<String, CurrencyAmounts>, StorageError> {
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT id, min_payouts FROM campaigns WHERE merchant_id = $1").bind(merchant_id).fetch_all(pool).await?;
+    rows.into_iter().map(|(id, text)| Ok((id, amounts(&text)?))).collect()
+}

@@ -4,6 +4,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::page::{Conditions, Page, PageRequest};
 use super::{StorageError, flag};
+use crate::domain::commission::CommissionStatus;
 use crate::domain::ids::new_id;
 
 /// A conversion with its commission, ready to store.
@@ -29,13 +30,24 @@ pub struct NewConversion {
     pub rate_bps: i64,
     /// Commission, minor units of `currency`.
     pub commission: i64,
-    /// `approved` under automatic approval, else `pending`.
-    pub commission_status: &'static str,
+    /// The commission's first status under the campaign's approval rule.
+    pub commission_status: CommissionStatus,
+    /// When a held commission approves itself.
+    pub hold_until: Option<i64>,
 }
 
-/// Stores a conversion and its pending commission unless the Stripe object is already recorded;
-/// returns whether it was new.
-pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now: i64) -> Result<bool, StorageError> {
+/// The ids a newly recorded conversion got.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Recorded {
+    /// `cnv_…`.
+    pub conversion_id: String,
+    /// `com_…`.
+    pub commission_id: String,
+}
+
+/// Stores a conversion and its commission unless the Stripe object is already recorded;
+/// returns their ids when it was new.
+pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now: i64) -> Result<Option<Recorded>, StorageError> {
     let id = new_id("cnv");
     let done = sqlx::query(
         "INSERT INTO conversions (id, merchant_id, livemode, stripe_object_id, affiliate_id, click_id, attribution_method, amount, currency, created_at) \
@@ -54,13 +66,16 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        return Ok(false);
+        return Ok(None);
     }
+    let commission_id = new_id("com");
+    let approved_at = (c.commission_status == CommissionStatus::Approved).then_some(now);
     sqlx::query(
-        "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, currency, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, currency, status, \
+                                  hold_until, approved_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
     )
-    .bind(new_id("com"))
+    .bind(&commission_id)
     .bind(&c.merchant_id)
     .bind(&id)
     .bind(&c.affiliate_id)
@@ -68,11 +83,13 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     .bind(c.rate_bps)
     .bind(c.commission)
     .bind(&c.currency)
-    .bind(c.commission_status)
+    .bind(c.commission_status.as_str())
+    .bind(c.hold_until)
+    .bind(approved_at)
     .bind(now)
     .execute(conn)
     .await?;
-    Ok(true)
+    Ok(Some(Recorded { conversion_id: id, commission_id }))
 }
 
 /// A conversion with its commission, as the merchant API shows it.
@@ -122,7 +139,12 @@ pub struct ConversionFilter {
 }
 
 /// A page of the merchant's conversions, newest first.
-pub async fn list_conversions(pool: &AnyPool, merchant_id: &str, f: &ConversionFilter, page: &PageRequest) -> Result<Page<ConversionRow>, StorageError> {
+pub async fn list_conversions(
+    pool: &AnyPool,
+    merchant_id: &str,
+    f: &ConversionFilter,
+    page: &PageRequest,
+) -> Result<Page<ConversionRow>, StorageError> {
     let mut c = Conditions::new();
     c.push("v.merchant_id = {}");
     c.push("v.livemode = {}");

@@ -17,33 +17,41 @@ pub struct SiteRef {
 
 /// Looks a site up by its public key.
 pub async fn site_by_key(pool: &AnyPool, site_key: &str) -> Result<Option<SiteRef>, StorageError> {
-    let row: Option<(String, String)> = sqlx::query_as("SELECT id, merchant_id FROM sites WHERE site_key = $1")
-        .bind(site_key)
-        .fetch_optional(pool)
-        .await?;
+    let row: Option<(String, String)> =
+        sqlx::query_as("SELECT id, merchant_id FROM sites WHERE site_key = $1").bind(site_key).fetch_optional(pool).await?;
     Ok(row.map(|(id, merchant_id)| SiteRef { id, merchant_id }))
 }
 
 /// The webhook signing secret of a merchant's Stripe account in one mode; `None` when the
 /// merchant or that mode's connection does not exist.
 pub async fn webhook_secret(pool: &AnyPool, merchant_id: &str, livemode: bool) -> Result<Option<String>, StorageError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT webhook_secret FROM stripe_connections WHERE merchant_id = $1 AND livemode = $2")
-            .bind(merchant_id)
-            .bind(flag(livemode))
-            .fetch_optional(pool)
-            .await?;
+    let row: Option<(String,)> = sqlx::query_as("SELECT webhook_secret FROM stripe_connections WHERE merchant_id = $1 AND livemode = $2")
+        .bind(merchant_id)
+        .bind(flag(livemode))
+        .fetch_optional(pool)
+        .await?;
     Ok(row.map(|(s,)| s))
 }
 
-/// The merchant and scope of a live (unrevoked) API key, by token hash.
-pub async fn api_key_owner(pool: &AnyPool, token_hash: &str) -> Result<Option<(String, Scope)>, StorageError> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT merchant_id, scope FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL")
+/// A live API key's id, merchant and scope.
+#[derive(Debug, Clone)]
+pub struct KeyOwner {
+    /// `key_…` (for the audit trail; never the token).
+    pub key_id: String,
+    /// The merchant it acts for.
+    pub merchant_id: String,
+    /// What it may do.
+    pub scope: Scope,
+}
+
+/// The owner of a live (unrevoked) API key, by token hash.
+pub async fn api_key_owner(pool: &AnyPool, token_hash: &str) -> Result<Option<KeyOwner>, StorageError> {
+    let row: Option<(String, String, String)> =
+        sqlx::query_as("SELECT id, merchant_id, scope FROM api_keys WHERE token_hash = $1 AND revoked_at IS NULL")
             .bind(token_hash)
             .fetch_optional(pool)
             .await?;
-    Ok(row.and_then(|(m, s)| Scope::parse(&s).map(|s| (m, s))))
+    Ok(row.and_then(|(key_id, merchant_id, s)| Scope::parse(&s).map(|scope| KeyOwner { key_id, merchant_id, scope })))
 }
 
 /// Creates a merchant; returns its id.
@@ -88,17 +96,15 @@ pub async fn create_site(pool: &AnyPool, merchant_id: &str, site_key: &str) -> R
 
 /// Stores a new API key's hash; the caller shows the token once.
 pub async fn create_api_key(pool: &AnyPool, merchant_id: &str, prefix: &str, token_hash: &str, scope: Scope) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO api_keys (id, merchant_id, prefix, token_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(new_id("key"))
-    .bind(merchant_id)
-    .bind(prefix)
-    .bind(token_hash)
-    .bind(scope.as_str())
-    .bind(now_ms())
-    .execute(pool)
-    .await?;
+    sqlx::query("INSERT INTO api_keys (id, merchant_id, prefix, token_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
+        .bind(new_id("key"))
+        .bind(merchant_id)
+        .bind(prefix)
+        .bind(token_hash)
+        .bind(scope.as_str())
+        .bind(now_ms())
+        .execute(pool)
+        .await?;
     Ok(())
 }
 

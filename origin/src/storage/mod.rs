@@ -1,11 +1,14 @@
 //! Storage through sqlx's Any driver: one code path for SQLite (embedded default) and PostgreSQL.
 
 pub mod affiliates;
+pub mod audit;
 pub mod campaigns;
 pub mod clicks;
+pub mod commissions;
 pub mod conversions;
 pub mod merchants;
 pub mod page;
+pub mod payouts;
 pub mod stripe_events;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
@@ -76,8 +79,10 @@ impl Db {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         // WAL lets readers run beside the one writer; wait rather than fail on a lock.
-                        conn.execute("PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;")
-                            .await?;
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
                     }
                     Ok(())
                 })

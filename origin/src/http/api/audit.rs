@@ -1,0 +1,86 @@
+//! `/v1/audit_events`: the trail of attribution decisions and status changes, and who made them.
+
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::types::Any;
+use poem_openapi::{Object, OpenApi};
+
+use super::page_request;
+use crate::http::AppState;
+use crate::http::auth::ApiKey;
+use crate::http::error::ApiFailure;
+use crate::storage::audit::{self, AuditRow};
+
+/// One recorded change.
+#[derive(Debug, Object)]
+pub struct AuditEvent {
+    /// `aud_…`.
+    pub id: String,
+    /// Always `audit_event`.
+    pub object: String,
+    /// The kind of object changed, e.g. `commission`.
+    pub object_type: String,
+    /// Its id.
+    pub object_id: String,
+    /// What happened, e.g. `commission.approved`, `conversion.attributed`.
+    pub action: String,
+    /// Who: `api_key:key_…`, `stripe:evt_…`, `system:hold` or `cli`.
+    pub actor: String,
+    /// Why and on what evidence.
+    pub detail: Any<serde_json::Value>,
+    /// When (UTC epoch ms).
+    pub created_at: i64,
+}
+
+impl From<AuditRow> for AuditEvent {
+    fn from(r: AuditRow) -> Self {
+        Self {
+            id: r.id,
+            object: "audit_event".into(),
+            object_type: r.object_type,
+            object_id: r.object_id,
+            action: r.action,
+            actor: r.actor,
+            detail: Any(r.detail),
+            created_at: r.created_at,
+        }
+    }
+}
+
+/// A page of audit events, newest first.
+#[derive(Debug, Object)]
+pub struct AuditEventList {
+    /// Always `list`.
+    pub object: String,
+    /// The page.
+    pub data: Vec<AuditEvent>,
+    /// Whether more follow.
+    pub has_more: bool,
+}
+
+/// The audit trail.
+#[derive(Debug)]
+pub struct AuditApi;
+
+#[OpenApi]
+impl AuditApi {
+    /// Lists audit events, newest first.
+    #[oai(path = "/v1/audit_events", method = "get")]
+    async fn list(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Only events about this object (e.g. a commission or conversion id).
+        object_id: Query<Option<String>>,
+        /// Page size, 1–100 (default 25).
+        limit: Query<Option<i64>>,
+        /// Id of the last event of the previous page.
+        starting_after: Query<Option<String>>,
+    ) -> Result<Json<AuditEventList>, ApiFailure> {
+        let merchant = &auth.0.merchant_id;
+        let pool = &state.db.pool;
+        let page = page_request(limit.0, starting_after.0, |id| async move { audit::position(pool, merchant, &id).await }).await?;
+        let found = audit::list(pool, merchant, object_id.0.as_deref(), &page).await?;
+        Ok(Json(AuditEventList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+    }
+}

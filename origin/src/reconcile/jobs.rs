@@ -1,0 +1,21 @@
+//! Periodic work of a running origin: approving commissions whose hold has ended.
+//! Every step is idempotent and conditional, so several origins may run it side by side.
+
+use std::time::Duration;
+
+use crate::storage::{Db, commissions};
+
+/// Runs the periodic jobs every `interval` until the task is dropped.
+pub async fn run(db: Db, interval: Duration) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        match commissions::release_held(&db.pool, crate::now_ms()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(released = n, "held commissions approved"),
+            // A database hiccup: the next tick tries again; nothing is half-done.
+            Err(e) => tracing::warn!(error = %e, "releasing held commissions failed"),
+        }
+    }
+}
