@@ -2,8 +2,7 @@
 //! are in [`crate::click`] and [`crate::forward`].
 
 use worker::{
-    Context, Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method, Request, RequestInit, Response, Result,
-    console_error, event,
+    Context, Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method, Request, RequestInit, Response, Result, console_error, event,
 };
 
 use crate::click::{self, MAX_BODY_BYTES, Rejection};

@@ -8,8 +8,8 @@ use crate::cli::{AffiliateCommand, ApiKeyCommand, CampaignCommand, MerchantComma
 use crate::domain::affiliate::{is_plausible_email, normalise_email};
 use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
-use crate::storage::campaigns;
 use crate::storage::affiliates::{self, NewAffiliate};
+use crate::storage::campaigns;
 use crate::storage::{Db, merchants};
 
 async fn require_merchant(db: &Db, merchant: &str) -> anyhow::Result<()> {

@@ -3,8 +3,8 @@
 use serde::Serialize;
 
 use crate::domain::api_key::{self, Scope};
-use crate::domain::ids::new_click_id;
 use crate::domain::campaign::CampaignRules;
+use crate::domain::ids::new_click_id;
 use crate::storage::affiliates::{self, NewAffiliate};
 use crate::storage::campaigns;
 use crate::storage::{Db, StorageError, merchants};

@@ -55,7 +55,20 @@ fn a_merchant_is_set_up_from_nothing() {
     assert_eq!(endpoint, format!("webhook endpoint: /v1/stripe/webhooks/{merchant}/live"));
     assert!(cli.ok(&["site", "create", "--merchant", &merchant, "--key", "site_acme"]).starts_with("site_"));
     let campaign = cli.ok(&["campaign", "create", "--merchant", &merchant, "--name", "Launch", "--rate-bps", "2000"]);
-    let affiliate = cli.ok(&["affiliate", "create", "--merchant", &merchant, "--campaign", &campaign, "--code", "ann", "--name", "Ann", "--email", "Ann@Example.com"]);
+    let affiliate = cli.ok(&[
+        "affiliate",
+        "create",
+        "--merchant",
+        &merchant,
+        "--campaign",
+        &campaign,
+        "--code",
+        "ann",
+        "--name",
+        "Ann",
+        "--email",
+        "Ann@Example.com",
+    ]);
     assert!(affiliate.starts_with("aff_"), "{affiliate}");
     let token = cli.ok(&["api-key", "create", "--merchant", &merchant]);
     assert!(token.starts_with("prk_"), "{token}");
@@ -76,7 +89,13 @@ fn bad_input_gets_a_clear_message() {
     let args = ["affiliate", "create", "--merchant", &merchant, "--campaign", &campaign, "--code", "ann", "--name", "Ann"];
     cli.ok(&args);
     assert!(cli.refused(&args).contains("already used"));
-    assert!(cli.refused(&["affiliate", "create", "--merchant", &merchant, "--campaign", "cmp_x", "--code", "b", "--name", "B"]).contains("no campaign"));
-    assert!(cli.refused(&["merchant", "stripe-webhook-secret", "--merchant", &merchant, "--mode", "test", "--secret", "sk_live_oops"]).contains("whsec_"));
+    assert!(
+        cli.refused(&["affiliate", "create", "--merchant", &merchant, "--campaign", "cmp_x", "--code", "b", "--name", "B"])
+            .contains("no campaign")
+    );
+    assert!(
+        cli.refused(&["merchant", "stripe-webhook-secret", "--merchant", &merchant, "--mode", "test", "--secret", "sk_live_oops"])
+            .contains("whsec_")
+    );
     assert!(cli.refused(&["frobnicate"]).contains("unrecognized subcommand"));
 }

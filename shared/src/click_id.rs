@@ -65,10 +65,7 @@ impl ClickId {
         let mut n: u128 = 0;
         for b in s.bytes() {
             let d = digit_value(b).ok_or(ClickIdError::InvalidCharacter)?;
-            n = n
-                .checked_mul(62)
-                .and_then(|n| n.checked_add(u128::from(d)))
-                .ok_or(ClickIdError::Overflow)?;
+            n = n.checked_mul(62).and_then(|n| n.checked_add(u128::from(d))).ok_or(ClickIdError::Overflow)?;
         }
         Ok(Self(n))
     }

@@ -68,10 +68,7 @@ impl ClientReferenceId {
         let rest = s.strip_prefix(PREFIX_V1)?;
         let click = rest.get(..CLICK_ID_LEN)?;
         let code = rest.get(CLICK_ID_LEN..)?.strip_prefix('-')?;
-        Some(Self {
-            click_id: ClickId::parse(click).ok()?,
-            code: ReferralCode::parse(code).ok()?,
-        })
+        Some(Self { click_id: ClickId::parse(click).ok()?, code: ReferralCode::parse(code).ok()? })
     }
 
     /// True when `s` starts like one of payref's references (so the tracker may replace it).
@@ -85,9 +82,7 @@ pub fn parse(s: &str) -> Result<ParsedReference, NotAReference> {
     if let Some(tracked) = ClientReferenceId::parse_tracked(s) {
         return Ok(ParsedReference::Tracked(tracked));
     }
-    ReferralCode::parse(s)
-        .map(ParsedReference::CandidateCode)
-        .map_err(|_| NotAReference)
+    ReferralCode::parse(s).map(ParsedReference::CandidateCode).map_err(|_| NotAReference)
 }
 
 impl fmt::Display for ClientReferenceId {
@@ -120,10 +115,7 @@ mod tests {
 
     #[test]
     fn foreign_values_are_candidates_or_nothing() {
-        assert_eq!(
-            parse("spring_sale"),
-            Ok(ParsedReference::CandidateCode(ReferralCode::parse("spring_sale").unwrap()))
-        );
+        assert_eq!(parse("spring_sale"), Ok(ParsedReference::CandidateCode(ReferralCode::parse("spring_sale").unwrap())));
         // Broken payref text is not trusted as a click; it is only a candidate code.
         assert!(matches!(parse("pr1-short-demo"), Ok(ParsedReference::CandidateCode(_))));
         assert_eq!(parse("user@example.com"), Err(NotAReference));

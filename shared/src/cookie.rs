@@ -71,11 +71,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn sample() -> ReferralCookie {
-        ReferralCookie {
-            code: ReferralCode::parse("demo").unwrap(),
-            click_id: ClickId::from_bytes([1; 16]),
-            set_at_ms: 1_763_700_000_000,
-        }
+        ReferralCookie { code: ReferralCode::parse("demo").unwrap(), click_id: ClickId::from_bytes([1; 16]), set_at_ms: 1_763_700_000_000 }
     }
 
     #[test]

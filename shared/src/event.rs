@@ -126,11 +126,7 @@ impl LeadEvent {
 }
 
 fn field<'a>(pairs: &'a [(String, String)], name: &'static str) -> Result<&'a str, EventError> {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
-        .ok_or(EventError::Missing(name))
+    pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str()).ok_or(EventError::Missing(name))
 }
 
 fn invalid(name: &'static str) -> impl Fn(&dyn fmt::Display) -> EventError {
@@ -226,11 +222,7 @@ mod tests {
 
     #[test]
     fn lead_round_trips_and_rejects_a_raw_email() {
-        let lead = LeadEvent {
-            site: SiteKey::parse("s").unwrap(),
-            click_id: ClickId::from_bytes([9; 16]),
-            email_sha256: "a".repeat(64),
-        };
+        let lead = LeadEvent { site: SiteKey::parse("s").unwrap(), click_id: ClickId::from_bytes([9; 16]), email_sha256: "a".repeat(64) };
         assert_eq!(EdgeEvent::from_form(&lead.to_form()), Ok(EdgeEvent::Lead(lead.clone())));
         let raw = LeadEvent { email_sha256: "me@example.com".into(), ..lead };
         assert!(matches!(EdgeEvent::from_form(&raw.to_form()), Err(EventError::Invalid("e", _))));

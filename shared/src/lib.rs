@@ -20,9 +20,9 @@ pub mod batch;
 #[cfg(feature = "server")]
 pub mod signature;
 
+pub use charset::TokenError;
 pub use click_id::ClickId;
 pub use client_reference::{ClientReferenceId, ParsedReference};
-pub use charset::TokenError;
 pub use code::ReferralCode;
 pub use cookie::ReferralCookie;
 pub use event::{ClickEvent, EdgeEvent, EventError, LeadEvent};

@@ -26,13 +26,7 @@ pub struct Visit {
 pub async fn visit(url: &str) -> Visit {
     let chromium = crate::required_env("PAYREF_CHROMIUM");
     let script = crate::repo_root().join("tests/browser/visit.mjs");
-    let out = tokio::process::Command::new("node")
-        .arg(&script)
-        .arg(url)
-        .arg(&chromium)
-        .output()
-        .await
-        .expect("running node");
+    let out = tokio::process::Command::new("node").arg(&script).arg(url).arg(&chromium).output().await.expect("running node");
     assert!(out.status.success(), "visit.mjs failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("visit.mjs printed no result ({e}): {}", String::from_utf8_lossy(&out.stdout)))

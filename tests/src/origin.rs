@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use payref_origin::http::{self, AppState};
-use payref_origin::seed::{DemoSeed, seed_demo};
 use payref_origin::Db;
 use payref_origin::domain::api_key::{self, Scope};
+use payref_origin::http::{self, AppState};
+use payref_origin::seed::{DemoSeed, seed_demo};
 use payref_origin::storage::merchants;
 
 async fn key_for(db: &Db, merchant_id: &str, scope: Scope) -> String {
@@ -71,7 +71,8 @@ async fn database(backend: Backend) -> (String, Option<TempDir>) {
             let server = crate::required_env("PAYREF_TEST_POSTGRES_URL");
             let name = format!("payref_{}", payref_origin::domain::ids::new_id("t").to_lowercase());
             sqlx::any::install_default_drivers();
-            let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await.expect("connecting to the test PostgreSQL server");
+            let mut conn =
+                <sqlx::AnyConnection as sqlx::Connection>::connect(&server).await.expect("connecting to the test PostgreSQL server");
             // The name is made here from a random id: never input.
             sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.expect("creating a test database");
             let base = server.rsplit_once('/').map_or(server.as_str(), |(b, _)| b);

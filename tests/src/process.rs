@@ -9,10 +9,7 @@ pub struct ChildGuard(pub Child);
 
 /// Sends `signal` to the process group `pgid` (`--` so the negative id is not read as an option).
 pub fn signal_group(signal: &str, pgid: u32) {
-    let _ = std::process::Command::new("kill")
-        .args([signal, "--", &format!("-{pgid}")])
-        .stderr(std::process::Stdio::null())
-        .status();
+    let _ = std::process::Command::new("kill").args([signal, "--", &format!("-{pgid}")]).stderr(std::process::Stdio::null()).status();
 }
 
 impl Drop for ChildGuard {
@@ -32,10 +29,7 @@ impl Drop for ChildGuard {
 
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("no free loopback port")
+    std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("no free loopback port")
 }
 
 /// Polls `url` until it answers 200, or panics after `timeout` with `what` in the message.

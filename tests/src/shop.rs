@@ -35,10 +35,7 @@ fn page(poem::web::Data(html): poem::web::Data<&String>) -> Html<String> {
 pub async fn serve(config: ShopConfig, listener: std::net::TcpListener) -> std::io::Result<()> {
     let html = render(&config)?;
     assert_dist(&config.dist_dir)?;
-    let app = Route::new()
-        .at("/", get(page))
-        .nest("/t", StaticFilesEndpoint::new(&config.dist_dir))
-        .data(html);
+    let app = Route::new().at("/", get(page)).nest("/t", StaticFilesEndpoint::new(&config.dist_dir)).data(html);
     listener.set_nonblocking(true)?;
     Server::new_with_acceptor(TcpAcceptor::from_std(listener)?).run(app).await
 }
@@ -47,9 +44,6 @@ fn assert_dist(dir: &Path) -> std::io::Result<()> {
     if dir.join("payref.js").exists() {
         Ok(())
     } else {
-        Err(std::io::Error::new(
-            std::io::ErrorKind::NotFound,
-            format!("{} has no payref.js: run `cargo xtask build`", dir.display()),
-        ))
+        Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} has no payref.js: run `cargo xtask build`", dir.display())))
     }
 }

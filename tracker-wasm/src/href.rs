@@ -32,9 +32,8 @@ fn split_url(href: &str) -> Option<(&str, &str, &str)> {
 
 /// True when `href` points exactly at Stripe's payment-link host or one of `extra_hosts`.
 pub fn is_payment_link(href: &str, extra_hosts: &[String]) -> bool {
-    split_url(href).is_some_and(|(_, host, _)| {
-        host.eq_ignore_ascii_case(STRIPE_LINK_HOST) || extra_hosts.iter().any(|h| host.eq_ignore_ascii_case(h))
-    })
+    split_url(href)
+        .is_some_and(|(_, host, _)| host.eq_ignore_ascii_case(STRIPE_LINK_HOST) || extra_hosts.iter().any(|h| host.eq_ignore_ascii_case(h)))
 }
 
 /// The decorated `href`, or `None` when the link is not a payment link, already carries this
@@ -102,7 +101,10 @@ mod tests {
 
     #[test]
     fn adds_the_parameter_keeping_others_and_the_fragment() {
-        assert_eq!(d("https://buy.stripe.com/test_abc").as_deref(), Some(&*format!("https://buy.stripe.com/test_abc?client_reference_id={V}")));
+        assert_eq!(
+            d("https://buy.stripe.com/test_abc").as_deref(),
+            Some(&*format!("https://buy.stripe.com/test_abc?client_reference_id={V}"))
+        );
         assert_eq!(
             d("https://buy.stripe.com/abc?prefilled_email=a%40b.c&locale=de#top").as_deref(),
             Some(&*format!("https://buy.stripe.com/abc?prefilled_email=a%40b.c&locale=de&client_reference_id={V}#top"))

@@ -14,23 +14,15 @@ pub struct UrlReferral {
 /// The first valid code among `params` in `search` (`?a=b&…`); invalid values are ignored.
 pub fn from_query(search: &str, params: &[&str]) -> Option<UrlReferral> {
     let pairs = form::decode(search.strip_prefix('?').unwrap_or(search)).ok()?;
-    let code = params.iter().find_map(|p| {
-        pairs.iter().find(|(k, _)| k == p).and_then(|(_, v)| ReferralCode::parse(v).ok())
-    })?;
-    let redirect_click = pairs
-        .iter()
-        .find(|(k, _)| k == REDIRECT_CLICK_PARAM)
-        .and_then(|(_, v)| ClickId::parse(v).ok());
+    let code = params.iter().find_map(|p| pairs.iter().find(|(k, _)| k == p).and_then(|(_, v)| ReferralCode::parse(v).ok()))?;
+    let redirect_click = pairs.iter().find(|(k, _)| k == REDIRECT_CLICK_PARAM).and_then(|(_, v)| ClickId::parse(v).ok());
     Some(UrlReferral { code, redirect_click })
 }
 
 /// `utm_*` parameters of the query, for the click report.
 pub fn utm_from_query(search: &str) -> Vec<(String, String)> {
     let Ok(pairs) = form::decode(search.strip_prefix('?').unwrap_or(search)) else { return Vec::new() };
-    payref_shared::event::UTM_KEYS
-        .iter()
-        .filter_map(|key| pairs.iter().find(|(k, _)| k == key).cloned())
-        .collect()
+    payref_shared::event::UTM_KEYS.iter().filter_map(|key| pairs.iter().find(|(k, _)| k == key).cloned()).collect()
 }
 
 #[cfg(test)]
@@ -58,9 +50,9 @@ mod tests {
 
     #[test]
     fn collects_utm_parameters() {
-        assert_eq!(utm_from_query("?utm_medium=mail&ref=x&utm_source=news"), vec![
-            ("utm_source".to_owned(), "news".to_owned()),
-            ("utm_medium".to_owned(), "mail".to_owned())
-        ]);
+        assert_eq!(
+            utm_from_query("?utm_medium=mail&ref=x&utm_source=news"),
+            vec![("utm_source".to_owned(), "news".to_owned()), ("utm_medium".to_owned(), "mail".to_owned())]
+        );
     }
 }

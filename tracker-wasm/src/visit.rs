@@ -32,10 +32,9 @@ pub fn decide(url: Option<UrlReferral>, stored: Option<ReferralCookie>, now_ms: 
             }
             match stored {
                 Some(s) if s.code == url.code => Decision::Keep(s),
-                _ => Decision::Store {
-                    cookie: ReferralCookie { code: url.code, click_id: fresh_click(), set_at_ms: now_ms },
-                    report: true,
-                },
+                _ => {
+                    Decision::Store { cookie: ReferralCookie { code: url.code, click_id: fresh_click(), set_at_ms: now_ms }, report: true }
+                }
             }
         }
     }

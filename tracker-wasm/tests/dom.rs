@@ -84,7 +84,10 @@ async fn decorates_every_stripe_surface_and_later_additions() {
 
 #[wasm_bindgen_test]
 async fn an_invalid_referral_never_reaches_the_page() {
-    page("?ref=%3Cscript%3E", r#"<a id="link" href="https://buy.stripe.com/test_x">buy</a><stripe-buy-button id="button"></stripe-buy-button>"#);
+    page(
+        "?ref=%3Cscript%3E",
+        r#"<a id="link" href="https://buy.stripe.com/test_x">buy</a><stripe-buy-button id="button"></stripe-buy-button>"#,
+    );
     payref_tracker::start("site_test", "http://127.0.0.1:9", "", "", 0);
     settle().await;
     assert_eq!(attr("link", "href").unwrap(), "https://buy.stripe.com/test_x");

@@ -56,12 +56,22 @@ impl Postgres {
         }
         let data = dir.join("data");
         run(
-            pg.command("initdb").arg("-D").arg(&data).args(["--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]).stdout(std::process::Stdio::null()),
+            pg.command("initdb")
+                .arg("-D")
+                .arg(&data)
+                .args(["--auth=trust", "-U", "postgres", "--no-sync", "-E", "UTF8"])
+                .stdout(std::process::Stdio::null()),
             "initdb (throwaway PostgreSQL)",
         )?;
         let options = format!("-c listen_addresses=127.0.0.1 -p {port} -k {} -c fsync=off -c full_page_writes=off", dir.display());
         run(
-            pg.command("pg_ctl").arg("-D").arg(&data).args(["-o", &options, "-w", "-l"]).arg(dir.join("server.log")).arg("start").stdout(std::process::Stdio::null()),
+            pg.command("pg_ctl")
+                .arg("-D")
+                .arg(&data)
+                .args(["-o", &options, "-w", "-l"])
+                .arg(dir.join("server.log"))
+                .arg("start")
+                .stdout(std::process::Stdio::null()),
             &format!("starting PostgreSQL on 127.0.0.1:{port}"),
         )?;
         if !crate::process::wait_tcp(port, std::time::Duration::from_secs(30)) {

@@ -17,10 +17,7 @@ fn content_hash(bytes: &[u8]) -> String {
 
 fn bindgen(ctx: &Ctx, wasm: &Path, target: &str, out: &Path) -> anyhow::Result<()> {
     run(
-        Command::new(ctx.cargo_bin.join("wasm-bindgen"))
-            .args(["--target", target, "--no-typescript", "--out-dir"])
-            .arg(out)
-            .arg(wasm),
+        Command::new(ctx.cargo_bin.join("wasm-bindgen")).args(["--target", target, "--no-typescript", "--out-dir"]).arg(out).arg(wasm),
         &format!("wasm-bindgen --target {target}"),
     )
 }
@@ -57,10 +54,7 @@ pub fn build_tracker(ctx: &Ctx) -> anyhow::Result<()> {
         bail!("wasm-bindgen produced different wasm for the classic and module builds; both would need their own file");
     }
     let optimised = work.join("opt.wasm");
-    run(
-        Command::new(ctx.node_bin("wasm-opt")).arg("-Oz").arg(&classic_wasm).arg("-o").arg(&optimised),
-        "wasm-opt -Oz (tracker)",
-    )?;
+    run(Command::new(ctx.node_bin("wasm-opt")).arg("-Oz").arg(&classic_wasm).arg("-o").arg(&optimised), "wasm-opt -Oz (tracker)")?;
     let bytes = std::fs::read(&optimised)?;
     let wasm_name = format!("payref-{}.wasm", content_hash(&bytes));
 

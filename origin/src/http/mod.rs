@@ -66,7 +66,5 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     listener.set_nonblocking(true)?;
     let acceptor = TcpAcceptor::from_std(listener)?;
-    Server::new_with_acceptor(acceptor)
-        .run_with_graceful_shutdown(app(state), shutdown, Some(std::time::Duration::from_secs(5)))
-        .await
+    Server::new_with_acceptor(acceptor).run_with_graceful_shutdown(app(state), shutdown, Some(std::time::Duration::from_secs(5))).await
 }

@@ -34,8 +34,7 @@ pub struct AffiliateRow {
 
 type Row = (String, String, String, String, Option<String>, Option<String>, String, Option<i64>, i64, i64);
 
-const COLUMNS: &str =
-    "id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at";
+const COLUMNS: &str = "id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at";
 
 fn from_row(r: Row) -> AffiliateRow {
     AffiliateRow {
@@ -101,13 +100,12 @@ pub struct AffiliateRef {
 
 /// Looks an affiliate up by referral code within one merchant.
 pub async fn affiliate_by_code(conn: impl AnyExecutor<'_>, merchant_id: &str, code: &str) -> Result<Option<AffiliateRef>, StorageError> {
-    let row: Option<(String, String, Option<i64>, String)> = sqlx::query_as(
-        "SELECT id, campaign_id, commission_bps_override, status FROM affiliates WHERE merchant_id = $1 AND code = $2",
-    )
-    .bind(merchant_id)
-    .bind(code)
-    .fetch_optional(conn)
-    .await?;
+    let row: Option<(String, String, Option<i64>, String)> =
+        sqlx::query_as("SELECT id, campaign_id, commission_bps_override, status FROM affiliates WHERE merchant_id = $1 AND code = $2")
+            .bind(merchant_id)
+            .bind(code)
+            .fetch_optional(conn)
+            .await?;
     Ok(row.map(|(id, campaign_id, commission_bps_override, status)| AffiliateRef { id, campaign_id, commission_bps_override, status }))
 }
 

@@ -50,11 +50,10 @@ pub async fn mark_processed(conn: &mut AnyConnection, merchant_id: &str, event_i
 
 /// Whether a stored event has been processed.
 pub async fn is_processed(conn: &mut AnyConnection, merchant_id: &str, event_id: &str) -> Result<bool, StorageError> {
-    let row: Option<(Option<i64>,)> =
-        sqlx::query_as("SELECT processed_at FROM stripe_events WHERE merchant_id = $1 AND event_id = $2")
-            .bind(merchant_id)
-            .bind(event_id)
-            .fetch_optional(conn)
-            .await?;
+    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT processed_at FROM stripe_events WHERE merchant_id = $1 AND event_id = $2")
+        .bind(merchant_id)
+        .bind(event_id)
+        .fetch_optional(conn)
+        .await?;
     Ok(matches!(row, Some((Some(_),))))
 }

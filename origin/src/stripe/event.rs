@@ -55,8 +55,6 @@ pub struct TotalDetails {
 impl CheckoutSession {
     /// Tax and shipping in the total (zero when Stripe reports none).
     pub fn tax_and_shipping(&self) -> (i64, i64) {
-        self.total_details
-            .as_ref()
-            .map_or((0, 0), |t| (t.amount_tax.unwrap_or(0), t.amount_shipping.unwrap_or(0)))
+        self.total_details.as_ref().map_or((0, 0), |t| (t.amount_tax.unwrap_or(0), t.amount_shipping.unwrap_or(0)))
     }
 }

@@ -10,7 +10,8 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("usage: payref-demo-shop <port> <edge url> <site key> <dist dir> <page template>");
     };
     let listener = std::net::TcpListener::bind(("127.0.0.1", port.parse::<u16>()?))?;
-    let config = ShopConfig { edge_url: edge_url.clone(), site_key: site_key.clone(), dist_dir: dist_dir.into(), template: template.into() };
+    let config =
+        ShopConfig { edge_url: edge_url.clone(), site_key: site_key.clone(), dist_dir: dist_dir.into(), template: template.into() };
     serve(config, listener).await?;
     Ok(())
 }

@@ -68,7 +68,6 @@ pub async fn refused(resp: Response, status: u16) -> (String, String) {
     (body["error"]["code"].as_str().unwrap().to_owned(), body["error"]["message"].as_str().unwrap().to_owned())
 }
 
-
 impl Api {
     /// Delivers a Stripe-signed checkout.session.completed for `reference` and `amount`.
     pub async fn paid(&self, event: &str, reference: &str, amount: i64, currency: &str) {

@@ -19,11 +19,18 @@ async fn campaigns_are_created_updated_listed_and_deleted(backend: Backend) {
     assert_eq!((created["cookie_window_days"].as_i64(), created["skip_zero_revenue"].as_bool()), (Some(60), Some(true)));
 
     let patched = api
-        .ok(api.key(), Method::PATCH, &format!("/v1/campaigns/{id}"), Some(json!({ "approval": "hold", "hold_days": 30, "duration": "months", "duration_months": 12 })))
+        .ok(
+            api.key(),
+            Method::PATCH,
+            &format!("/v1/campaigns/{id}"),
+            Some(json!({ "approval": "hold", "hold_days": 30, "duration": "months", "duration_months": 12 })),
+        )
         .await;
     assert_eq!((patched["approval"].as_str(), patched["hold_days"].as_i64()), (Some("hold"), Some(30)));
     assert_eq!(patched["flat_amounts"], created["flat_amounts"], "absent fields are kept");
-    let to_percent = api.ok(api.key(), Method::PATCH, &format!("/v1/campaigns/{id}"), Some(json!({ "commission_type": "percent", "commission_bps": 1500 }))).await;
+    let to_percent = api
+        .ok(api.key(), Method::PATCH, &format!("/v1/campaigns/{id}"), Some(json!({ "commission_type": "percent", "commission_bps": 1500 })))
+        .await;
     assert_eq!(to_percent["commission_bps"], 1500);
 
     let listed = api.ok(api.key(), Method::GET, "/v1/campaigns?limit=1", None).await;

@@ -55,10 +55,8 @@ async fn click_route_answers_good_and_bad_input_and_forwards_only_the_good() {
 
     // Only the valid beacon reaches the origin.
     let valid = ClickId::from_bytes([5; 16]).to_text();
-    eventually(Duration::from_secs(30), "the valid click to reach the origin", || async {
-        origin.has_click(&valid).await.then_some(())
-    })
-    .await;
+    eventually(Duration::from_secs(30), "the valid click to reach the origin", || async { origin.has_click(&valid).await.then_some(()) })
+        .await;
     assert_eq!(origin.count("clicks").await, 1, "bad input must not be forwarded");
 
     // Stopping the edge stops workerd too: nothing is left answering on its port.

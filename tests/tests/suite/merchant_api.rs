@@ -53,7 +53,15 @@ async fn bad_affiliate_input_is_refused_naming_the_field(backend: Backend) {
         let (_, message) = refused(post(body.clone()).await, status).await;
         assert!(message.contains(field), "{body}: message {message:?} should name {field}");
     }
-    let not_json = api.client.post(format!("{}/v1/affiliates", api.origin.url)).bearer_auth(api.key()).header("content-type", "application/json").body("{").send().await.unwrap();
+    let not_json = api
+        .client
+        .post(format!("{}/v1/affiliates", api.origin.url))
+        .bearer_auth(api.key())
+        .header("content-type", "application/json")
+        .body("{")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refused(not_json, 400).await.0, "invalid_request");
     assert_eq!(api.origin.count("affiliates").await, 1, "nothing stored but the seed");
 }

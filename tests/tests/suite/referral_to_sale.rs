@@ -25,8 +25,12 @@ async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
     let edge = spawn_edge(&origin.url).await;
     let shop_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the shop");
     let shop_url = format!("http://{}", shop_listener.local_addr().expect("shop address"));
-    let config = ShopConfig { edge_url: edge.url.clone(), site_key: SITE_KEY.into(), dist_dir: required_env("PAYREF_DIST_DIR").into(),
-        template: payref_tests::repo_root().join("demo/shop.html") };
+    let config = ShopConfig {
+        edge_url: edge.url.clone(),
+        site_key: SITE_KEY.into(),
+        dist_dir: required_env("PAYREF_DIST_DIR").into(),
+        template: payref_tests::repo_root().join("demo/shop.html"),
+    };
     tokio::spawn(serve(config, shop_listener));
 
     // 1. A visitor arrives through the affiliate's link.
@@ -49,10 +53,8 @@ async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
 
     // 2. The click reaches the origin through workerd's queue.
     let click_id = parsed.click_id.to_text();
-    eventually(Duration::from_secs(30), "the click to reach the origin", || async {
-        origin.has_click(&click_id).await.then_some(())
-    })
-    .await;
+    eventually(Duration::from_secs(30), "the click to reach the origin", || async { origin.has_click(&click_id).await.then_some(()) })
+        .await;
     assert_eq!(origin.count("clicks").await, 1, "one click for one visit; edge log:\n{}", edge.log_text());
 
     // 3. The buyer pays through the decorated Payment Link: Stripe sends the webhook.

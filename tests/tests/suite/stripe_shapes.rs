@@ -13,8 +13,7 @@ fn fixtures() -> Value {
 #[test]
 fn stripes_example_checkout_session_and_event_parse() {
     let resources = &fixtures()["resources"];
-    let session: CheckoutSession =
-        serde_json::from_value(resources["checkout.session"].clone()).expect("Stripe's checkout.session parses");
+    let session: CheckoutSession = serde_json::from_value(resources["checkout.session"].clone()).expect("Stripe's checkout.session parses");
     assert!(session.id.starts_with("cs_"));
     assert_eq!(session.payment_status, "unpaid");
     assert_eq!(session.tax_and_shipping().0, resources["checkout.session"]["total_details"]["amount_tax"].as_i64().unwrap());

@@ -175,7 +175,12 @@ pub struct AffiliatesApi;
 impl AffiliatesApi {
     /// Creates an affiliate.
     #[oai(path = "/v1/affiliates", method = "post")]
-    async fn create(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<CreateAffiliate>) -> Result<Json<Affiliate>, ApiFailure> {
+    async fn create(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        body: Json<CreateAffiliate>,
+    ) -> Result<Json<Affiliate>, ApiFailure> {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         let b = body.0;
@@ -227,7 +232,13 @@ impl AffiliatesApi {
 
     /// Updates an affiliate; absent fields stay as they are.
     #[oai(path = "/v1/affiliates/:id", method = "patch")]
-    async fn update(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>, body: Json<UpdateAffiliate>) -> Result<Json<Affiliate>, ApiFailure> {
+    async fn update(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        id: Path<String>,
+        body: Json<UpdateAffiliate>,
+    ) -> Result<Json<Affiliate>, ApiFailure> {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         let b = body.0;

@@ -162,7 +162,12 @@ pub struct CampaignsApi;
 impl CampaignsApi {
     /// Creates a campaign.
     #[oai(path = "/v1/campaigns", method = "post")]
-    async fn create(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<CampaignFields>) -> Result<Json<Campaign>, ApiFailure> {
+    async fn create(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        body: Json<CampaignFields>,
+    ) -> Result<Json<Campaign>, ApiFailure> {
         auth.0.require_write()?;
         if body.0.name.is_none() {
             return Err(invalid("name is required").into());
@@ -204,7 +209,13 @@ impl CampaignsApi {
 
     /// Updates a campaign; absent fields stay as they are. Applies to sales recorded from now on.
     #[oai(path = "/v1/campaigns/:id", method = "patch")]
-    async fn update(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>, body: Json<CampaignFields>) -> Result<Json<Campaign>, ApiFailure> {
+    async fn update(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        id: Path<String>,
+        body: Json<CampaignFields>,
+    ) -> Result<Json<Campaign>, ApiFailure> {
         auth.0.require_write()?;
         let (pool, merchant) = (&state.db.pool, &auth.0.merchant_id);
         let current = campaigns::get(pool, merchant, &id.0).await?.ok_or(NO_SUCH)?;
