@@ -2,14 +2,14 @@
 //! storage layer and returns what to print.
 
 use anyhow::{Context, bail};
-use payref_shared::{ReferralCode, SiteKey};
+use payref_shared::{ReferralCode, SiteKey, WebOrigin};
 
 use crate::cli::{AffiliateCommand, ApiKeyCommand, CampaignCommand, MerchantCommand, Mode, SiteCommand};
 use crate::domain::affiliate::{is_plausible_email, normalise_email};
 use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
 use crate::storage::affiliates::{self, NewAffiliate};
-use crate::storage::campaigns;
+use crate::storage::{campaigns, sites};
 use crate::storage::{Db, merchants};
 
 async fn require_merchant(db: &Db, merchant: &str) -> anyhow::Result<()> {
@@ -47,13 +47,16 @@ pub async fn merchant(db: &Db, cmd: MerchantCommand) -> anyhow::Result<String> {
 
 /// `payref site …`.
 pub async fn site(db: &Db, cmd: SiteCommand) -> anyhow::Result<String> {
-    let SiteCommand::Create { merchant, key } = cmd;
+    let SiteCommand::Create { merchant, key, name, allowed_origins } = cmd;
     require_merchant(db, &merchant).await?;
     SiteKey::parse(&key).map_err(|e| anyhow::anyhow!("--key is invalid: {e}"))?;
-    if merchants::site_by_key(&db.pool, &key).await?.is_some() {
-        bail!("site key {key} is already registered");
-    }
-    Ok(merchants::create_site(&db.pool, &merchant, &key).await?)
+    let origins = allowed_origins
+        .iter()
+        .map(|o| WebOrigin::parse(o).map(|o| o.as_str().to_owned()).map_err(|e| anyhow::anyhow!("--allowed-origin {o:?} {e}")))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let name = name.as_deref().map_or(key.as_str(), str::trim).to_owned();
+    let site = sites::create(&db.pool, &merchant, &key, &name, &origins).await?;
+    Ok(site.with_context(|| format!("site key {key} is already registered"))?.id)
 }
 
 /// `payref campaign …`.

@@ -91,6 +91,12 @@ pub enum SiteCommand {
         /// The public site key (1–64 of [A-Za-z0-9_-]).
         #[arg(long)]
         key: String,
+        /// Display name (default: the key).
+        #[arg(long)]
+        name: Option<String>,
+        /// An origin allowed to send clicks, e.g. https://shop.example.com (repeatable).
+        #[arg(long = "allowed-origin")]
+        allowed_origins: Vec<String>,
     },
 }
 

@@ -6,7 +6,7 @@ use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
 use crate::domain::ids::new_click_id;
 use crate::storage::affiliates::{self, NewAffiliate};
-use crate::storage::campaigns;
+use crate::storage::{campaigns, sites};
 use crate::storage::{Db, StorageError, merchants};
 
 /// Commission rate of the demo campaign: 30%.
@@ -33,7 +33,7 @@ pub struct DemoSeed {
 pub async fn seed_demo(db: &Db, site_key: &str, webhook_secret: Option<&str>) -> Result<DemoSeed, StorageError> {
     let pool = &db.pool;
     let merchant_id = merchants::create_merchant(pool, "Demo Shop", "usd").await?;
-    merchants::create_site(pool, &merchant_id, site_key).await?;
+    sites::create(pool, &merchant_id, site_key, "Demo shop", &[]).await?;
     let campaign = campaigns::insert(pool, &merchant_id, &CampaignRules::percent("Standard 30%", DEMO_RATE_BPS)).await?;
     let demo = NewAffiliate {
         campaign_id: campaign.clone(),

@@ -85,6 +85,11 @@ fn bad_input_gets_a_clear_message() {
     assert!(cli.refused(&["merchant", "create", "--name", "X", "--currency", "dollars"]).contains("--currency"));
     assert!(cli.refused(&["site", "create", "--merchant", "mer_nobody", "--key", "k"]).contains("no merchant mer_nobody"));
     assert!(cli.refused(&["site", "create", "--merchant", &merchant, "--key", "bad key"]).contains("--key is invalid"));
+    let site = ["site", "create", "--merchant", &merchant, "--key", "s1", "--allowed-origin", "https://Shop.Example.com/"];
+    assert!(cli.ok(&site).starts_with("site_"));
+    assert!(cli.refused(&site).contains("already registered"));
+    let bad_origin = ["site", "create", "--merchant", &merchant, "--key", "s2", "--allowed-origin", "shop.example.com"];
+    assert!(cli.refused(&bad_origin).contains("--allowed-origin \"shop.example.com\" must start with https://"));
     assert!(cli.refused(&["campaign", "create", "--merchant", &merchant, "--name", "C", "--rate-bps", "20000"]).contains("rate-bps"));
     let args = ["affiliate", "create", "--merchant", &merchant, "--campaign", &campaign, "--code", "ann", "--name", "Ann"];
     cli.ok(&args);

@@ -13,10 +13,14 @@ pub mod code;
 pub mod cookie;
 pub mod event;
 pub mod form;
+pub mod link;
 pub mod site;
+pub mod web_origin;
 
 #[cfg(feature = "server")]
 pub mod batch;
+#[cfg(feature = "server")]
+pub mod edge_config;
 #[cfg(feature = "server")]
 pub mod signature;
 
@@ -26,7 +30,9 @@ pub use client_reference::{ClientReferenceId, ParsedReference};
 pub use code::ReferralCode;
 pub use cookie::ReferralCookie;
 pub use event::{ClickEvent, EdgeEvent, EventError, LeadEvent};
+pub use link::LinkSlug;
 pub use site::SiteKey;
+pub use web_origin::WebOrigin;
 
 /// Query parameters the tracker reads a referral from by default.
 pub const DEFAULT_REFERRAL_PARAMS: [&str; 2] = ["ref", "via"];

@@ -26,3 +26,4 @@ pub mod api_key;
 pub mod campaign;
 pub mod commission;
 pub mod ids;
+pub mod link;

@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod edge;
 pub mod error;
 pub mod ingest;
 pub mod webhooks;
@@ -35,6 +36,8 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/v1/ingest/events", post(ingest::ingest_events))
         .at("/v1/stripe/webhooks/:merchant_id/:mode", post(webhooks::receive))
+        .at("/v1/edge/sites/:site_key", get(edge::site_config))
+        .at("/v1/edge/sites/:site_key/links/:slug", get(edge::link))
         .at("/openapi.json", api::service().spec_endpoint())
         .nest("/docs", api::service().swagger_ui())
         .nest("/", api::service())

@@ -6,7 +6,7 @@ use payref_shared::EdgeEvent;
 use payref_shared::batch::EventBatch;
 use serde::Serialize;
 
-use crate::storage::merchants::{self, SiteRef};
+use crate::storage::sites::{self, SiteRow};
 use crate::storage::{Db, StorageError, affiliates, clicks};
 
 /// What happened to a batch; the edge treats any 2xx as delivered.
@@ -34,7 +34,7 @@ pub struct Rejected {
 /// Stores the batch's clicks in one transaction.
 pub async fn store_batch(db: &Db, batch: EventBatch, now: i64) -> Result<IngestReport, StorageError> {
     let mut report = IngestReport::default();
-    let mut sites: HashMap<String, Option<SiteRef>> = HashMap::new();
+    let mut sites: HashMap<String, Option<SiteRow>> = HashMap::new();
     let mut affiliates: HashMap<(String, String), Option<String>> = HashMap::new();
     let mut tx = db.pool.begin().await?;
     for (index, received) in batch.events.into_iter().enumerate() {
@@ -44,7 +44,7 @@ pub async fn store_batch(db: &Db, batch: EventBatch, now: i64) -> Result<IngestR
         };
         let key = click.site.as_str().to_owned();
         if !sites.contains_key(&key) {
-            sites.insert(key.clone(), merchants::site_by_key(&db.pool, &key).await?);
+            sites.insert(key.clone(), sites::by_key(&db.pool, &key).await?);
         }
         let Some(site) = sites.get(&key).cloned().flatten() else {
             report.rejected.push(Rejected { index, reason: "unknown site" });

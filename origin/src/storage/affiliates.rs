@@ -221,7 +221,11 @@ pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Delet
     if used.is_some() {
         return Ok(Deleted::HasHistory);
     }
-    sqlx::query("DELETE FROM affiliates WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(pool).await?;
+    // Its links go with it: they would only redirect uncredited.
+    let mut tx = pool.begin().await?;
+    sqlx::query("DELETE FROM links WHERE merchant_id = $1 AND affiliate_id = $2").bind(merchant_id).bind(id).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM affiliates WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(&mut *tx).await?;
+    tx.commit().await?;
     Ok(Deleted::Yes)
 }
 

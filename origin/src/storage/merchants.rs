@@ -1,26 +1,10 @@
-//! Merchants and their settings: sites, API keys, Stripe secrets.
+//! Merchants and their settings: API keys, Stripe secrets.
 
 use sqlx::AnyPool;
 
 use super::{StorageError, flag};
 use crate::domain::{api_key::Scope, ids::new_id};
 use crate::now_ms;
-
-/// A tracked site as the ingest path needs it.
-#[derive(Debug, Clone)]
-pub struct SiteRef {
-    /// The site's id.
-    pub id: String,
-    /// Whose site.
-    pub merchant_id: String,
-}
-
-/// Looks a site up by its public key.
-pub async fn site_by_key(pool: &AnyPool, site_key: &str) -> Result<Option<SiteRef>, StorageError> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("SELECT id, merchant_id FROM sites WHERE site_key = $1").bind(site_key).fetch_optional(pool).await?;
-    Ok(row.map(|(id, merchant_id)| SiteRef { id, merchant_id }))
-}
 
 /// The webhook signing secret of a merchant's Stripe account in one mode; `None` when the
 /// merchant or that mode's connection does not exist.
@@ -79,19 +63,6 @@ pub async fn set_webhook_secret(pool: &AnyPool, merchant_id: &str, livemode: boo
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// Registers a tracked site under a public key; returns its id.
-pub async fn create_site(pool: &AnyPool, merchant_id: &str, site_key: &str) -> Result<String, StorageError> {
-    let id = new_id("site");
-    sqlx::query("INSERT INTO sites (id, merchant_id, site_key, created_at) VALUES ($1, $2, $3, $4)")
-        .bind(&id)
-        .bind(merchant_id)
-        .bind(site_key)
-        .bind(now_ms())
-        .execute(pool)
-        .await?;
-    Ok(id)
 }
 
 /// Stores a new API key's hash; the caller shows the token once.

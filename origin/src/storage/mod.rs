@@ -6,9 +6,11 @@ pub mod campaigns;
 pub mod clicks;
 pub mod commissions;
 pub mod conversions;
+pub mod links;
 pub mod merchants;
 pub mod page;
 pub mod payouts;
+pub mod sites;
 pub mod stripe_events;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

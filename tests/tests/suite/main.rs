@@ -4,6 +4,7 @@ mod api;
 mod campaigns_api;
 mod commissions_api;
 mod edge_routes;
+mod links_api;
 mod merchant_api;
 mod origin_api;
 mod referral_to_sale;

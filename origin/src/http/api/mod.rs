@@ -5,7 +5,9 @@ pub mod audit;
 pub mod campaigns;
 pub mod commissions;
 pub mod conversions;
+pub mod links;
 pub mod payouts;
+pub mod sites;
 
 use poem_openapi::{Object, OpenApiService};
 
@@ -25,6 +27,8 @@ pub type Apis = (
     commissions::CommissionsApi,
     payouts::PayoutsApi,
     audit::AuditApi,
+    sites::SitesApi,
+    links::LinksApi,
 );
 
 /// The OpenAPI service with every resource.
@@ -36,9 +40,11 @@ pub fn service() -> OpenApiService<Apis, ()> {
         commissions::CommissionsApi,
         payouts::PayoutsApi,
         audit::AuditApi,
+        sites::SitesApi,
+        links::LinksApi,
     );
     OpenApiService::new(apis, "payref merchant API", env!("CARGO_PKG_VERSION"))
-        .description("Affiliates, campaigns, clicks, conversions and commissions of one merchant. Authenticate with `Authorization: Bearer <API key>`; every object is scoped to the key's merchant.")
+        .description("Sites, links, affiliates, campaigns, conversions, commissions and payouts of one merchant. Authenticate with `Authorization: Bearer <API key>`; every object is scoped to the key's merchant.")
 }
 
 /// Builds a page request from `limit` and `starting_after`, looking the cursor object up with

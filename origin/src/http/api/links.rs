@@ -1,0 +1,198 @@
+//! `/v1/links`: affiliate redirect links, served by the edge at `/r/{slug}`.
+
+use payref_shared::LinkSlug;
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Object, OpenApi};
+
+use super::{DeletedObject, page_request};
+use crate::domain::link::check_destination;
+use crate::http::AppState;
+use crate::http::auth::ApiKey;
+use crate::http::error::{ApiError, ApiFailure};
+use crate::storage::links::{self, LinkRow, NewLink, Updated};
+use crate::storage::{affiliates, sites};
+
+/// An affiliate redirect link.
+#[derive(Debug, Object)]
+pub struct Link {
+    /// `lnk_…`.
+    pub id: String,
+    /// Always `link`.
+    pub object: String,
+    /// The site whose edge serves it.
+    pub site_id: String,
+    /// The affiliate credited.
+    pub affiliate_id: String,
+    /// `/r/{slug}` on the edge; unique within the site.
+    pub slug: String,
+    /// Where visitors are sent (with the referral added).
+    pub destination_url: String,
+    /// Created at (UTC epoch ms).
+    pub created_at: i64,
+    /// Last changed (UTC epoch ms).
+    pub updated_at: i64,
+}
+
+impl From<LinkRow> for Link {
+    fn from(r: LinkRow) -> Self {
+        Self {
+            id: r.id,
+            object: "link".into(),
+            site_id: r.site_id,
+            affiliate_id: r.affiliate_id,
+            slug: r.slug,
+            destination_url: r.destination_url,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// A new link.
+#[derive(Debug, Object)]
+pub struct CreateLink {
+    /// Required. The site whose edge serves it.
+    pub site_id: Option<String>,
+    /// Required. The affiliate credited.
+    pub affiliate_id: Option<String>,
+    /// Required. 1–64 characters of `[A-Za-z0-9_-]`, unique within the site.
+    pub slug: Option<String>,
+    /// Required. An http(s) URL on one of the site's allowed origins, or a Stripe Payment Link.
+    pub destination_url: Option<String>,
+}
+
+/// Changes to a link; absent fields stay as they are.
+#[derive(Debug, Object)]
+pub struct UpdateLink {
+    /// New slug.
+    pub slug: Option<String>,
+    /// New destination.
+    pub destination_url: Option<String>,
+    /// Credit another affiliate.
+    pub affiliate_id: Option<String>,
+}
+
+/// A page of links, newest first.
+#[derive(Debug, Object)]
+pub struct LinkList {
+    /// Always `list`.
+    pub object: String,
+    /// The page.
+    pub data: Vec<Link>,
+    /// Whether more follow.
+    pub has_more: bool,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_request", message)
+}
+
+fn check_slug(slug: &str) -> Result<String, ApiError> {
+    Ok(LinkSlug::parse(slug.trim()).map_err(|e| invalid(format!("slug is invalid: {e}")))?.as_str().to_owned())
+}
+
+async fn check_affiliate(state: &AppState, merchant: &str, id: &str) -> Result<(), ApiError> {
+    match affiliates::get(&state.db.pool, merchant, id).await? {
+        Some(_) => Ok(()),
+        None => Err(invalid("affiliate_id names no affiliate of yours")),
+    }
+}
+
+/// The site's allowed origins, or a 400 naming `site_id`.
+async fn site_origins(state: &AppState, merchant: &str, site_id: &str) -> Result<Vec<String>, ApiError> {
+    let site = sites::get(&state.db.pool, merchant, site_id).await?.ok_or_else(|| invalid("site_id names no site of yours"))?;
+    Ok(site.allowed_origins)
+}
+
+fn slug_taken(slug: &str) -> ApiError {
+    ApiError::Conflict { code: "slug_taken", message: format!("slug {slug} is already used on this site") }
+}
+
+const NO_SUCH: ApiError = ApiError::NotFound("no such link");
+
+/// Links.
+#[derive(Debug)]
+pub struct LinksApi;
+
+#[OpenApi]
+impl LinksApi {
+    /// Creates a link.
+    #[oai(path = "/v1/links", method = "post")]
+    async fn create(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<CreateLink>) -> Result<Json<Link>, ApiFailure> {
+        auth.0.require_write()?;
+        let merchant = &auth.0.merchant_id;
+        let b = body.0;
+        let site_id = b.site_id.ok_or_else(|| invalid("site_id is required"))?;
+        let affiliate_id = b.affiliate_id.ok_or_else(|| invalid("affiliate_id is required"))?;
+        let slug = check_slug(&b.slug.ok_or_else(|| invalid("slug is required"))?)?;
+        let destination = b.destination_url.ok_or_else(|| invalid("destination_url is required"))?;
+        let origins = site_origins(&state, merchant, &site_id).await?;
+        check_affiliate(&state, merchant, &affiliate_id).await?;
+        let destination_url = check_destination(&destination, &origins).map_err(invalid)?;
+        let new = NewLink { site_id, affiliate_id, slug, destination_url };
+        let created = links::insert(&state.db.pool, merchant, &new).await?.ok_or_else(|| slug_taken(&new.slug))?;
+        Ok(Json(created.into()))
+    }
+
+    /// Lists links, newest first.
+    #[oai(path = "/v1/links", method = "get")]
+    async fn list(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Only this affiliate's links.
+        affiliate_id: Query<Option<String>>,
+        /// Only this site's links.
+        site_id: Query<Option<String>>,
+        /// Page size, 1–100 (default 25).
+        limit: Query<Option<i64>>,
+        /// Id of the last link of the previous page.
+        starting_after: Query<Option<String>>,
+    ) -> Result<Json<LinkList>, ApiFailure> {
+        let merchant = &auth.0.merchant_id;
+        let pool = &state.db.pool;
+        let page = page_request(limit.0, starting_after.0, |id| async move { links::position(pool, merchant, &id).await }).await?;
+        let found = links::list(pool, merchant, affiliate_id.0.as_deref(), site_id.0.as_deref(), &page).await?;
+        Ok(Json(LinkList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+    }
+
+    /// Retrieves a link.
+    #[oai(path = "/v1/links/:id", method = "get")]
+    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Link>, ApiFailure> {
+        Ok(Json(links::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?.into()))
+    }
+
+    /// Updates a link; absent fields stay as they are.
+    #[oai(path = "/v1/links/:id", method = "patch")]
+    async fn update(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>, body: Json<UpdateLink>) -> Result<Json<Link>, ApiFailure> {
+        auth.0.require_write()?;
+        let merchant = &auth.0.merchant_id;
+        let b = body.0;
+        let current = links::get(&state.db.pool, merchant, &id.0).await?.ok_or(NO_SUCH)?;
+        let slug = b.slug.as_deref().map(check_slug).transpose()?;
+        if let Some(a) = &b.affiliate_id {
+            check_affiliate(&state, merchant, a).await?;
+        }
+        let destination = match b.destination_url {
+            Some(d) => Some(check_destination(&d, &site_origins(&state, merchant, &current.site_id).await?).map_err(invalid)?),
+            None => None,
+        };
+        match links::update(&state.db.pool, merchant, &id.0, slug.as_deref(), destination.as_deref(), b.affiliate_id.as_deref()).await? {
+            Updated::Yes(row) => Ok(Json(row.into())),
+            Updated::NotFound => Err(NO_SUCH.into()),
+            Updated::SlugTaken => Err(slug_taken(slug.as_deref().unwrap_or_default()).into()),
+        }
+    }
+
+    /// Deletes a link; the edge stops serving it once its cache expires.
+    #[oai(path = "/v1/links/:id", method = "delete")]
+    async fn delete(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
+        auth.0.require_write()?;
+        if links::delete(&state.db.pool, &auth.0.merchant_id, &id.0).await? {
+            Ok(Json(DeletedObject { id: id.0, object: "link".into(), deleted: true }))
+        } else {
+            Err(NO_SUCH.into())
+        }
+    }
+}

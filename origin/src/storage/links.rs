@@ -1,0 +1,195 @@
+//! Affiliate redirect links (slug unique per site → destination), scoped to their merchant.
+
+use sqlx::AnyPool;
+
+use super::StorageError;
+use super::page::{Conditions, Page, PageRequest};
+use crate::domain::ids::new_id;
+use crate::now_ms;
+
+/// A link as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LinkRow {
+    /// `lnk_…`.
+    pub id: String,
+    /// The site whose edge serves it.
+    pub site_id: String,
+    /// The affiliate credited.
+    pub affiliate_id: String,
+    /// Unique within the site.
+    pub slug: String,
+    /// Where visitors go.
+    pub destination_url: String,
+    /// Created, UTC epoch ms.
+    pub created_at: i64,
+    /// Last changed, UTC epoch ms.
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "id, site_id, affiliate_id, slug, destination_url, created_at, updated_at";
+
+/// What creating a link needs (each part already checked to be the merchant's and valid).
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    /// The site.
+    pub site_id: String,
+    /// The affiliate.
+    pub affiliate_id: String,
+    /// The slug.
+    pub slug: String,
+    /// The destination.
+    pub destination_url: String,
+}
+
+/// Creates a link; `None` when the slug is taken on that site.
+pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewLink) -> Result<Option<LinkRow>, StorageError> {
+    let id = new_id("lnk");
+    let done = sqlx::query(
+        "INSERT INTO links (id, merchant_id, site_id, affiliate_id, slug, destination_url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7) ON CONFLICT (site_id, slug) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(merchant_id)
+    .bind(&new.site_id)
+    .bind(&new.affiliate_id)
+    .bind(&new.slug)
+    .bind(&new.destination_url)
+    .bind(now_ms())
+    .execute(pool)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(None);
+    }
+    get(pool, merchant_id, &id).await
+}
+
+/// One of the merchant's links.
+pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<LinkRow>, StorageError> {
+    let sql = format!("SELECT {COLUMNS} FROM links WHERE merchant_id = $1 AND id = $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?)
+}
+
+/// A page of the merchant's links, newest first, optionally one affiliate's or one site's.
+pub async fn list(
+    pool: &AnyPool,
+    merchant_id: &str,
+    affiliate_id: Option<&str>,
+    site_id: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<LinkRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("merchant_id = {}");
+    if affiliate_id.is_some() {
+        c.push("affiliate_id = {}");
+    }
+    if site_id.is_some() {
+        c.push("site_id = {}");
+    }
+    if page.after.is_some() {
+        c.push("(created_at, id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql = format!("SELECT {COLUMNS} FROM links WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}", c.to_sql());
+    let mut q = sqlx::query_as::<_, LinkRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
+    if let Some(a) = affiliate_id {
+        q = q.bind(a);
+    }
+    if let Some(s) = site_id {
+        q = q.bind(s);
+    }
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    Ok(Page::from_rows(rows, page))
+}
+
+/// The (created_at, id) position of a link, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(get(pool, merchant_id, id).await?.map(|l| (l.created_at, l.id)))
+}
+
+/// What an update came to.
+#[derive(Debug)]
+pub enum Updated {
+    /// Changed; the link as it now is.
+    Yes(LinkRow),
+    /// No such link for this merchant.
+    NotFound,
+    /// The new slug is taken on the site.
+    SlugTaken,
+}
+
+/// Changes a link's slug, destination and/or affiliate (each already checked).
+pub async fn update(
+    pool: &AnyPool,
+    merchant_id: &str,
+    id: &str,
+    slug: Option<&str>,
+    destination_url: Option<&str>,
+    affiliate_id: Option<&str>,
+) -> Result<Updated, StorageError> {
+    let Some(current) = get(pool, merchant_id, id).await? else {
+        return Ok(Updated::NotFound);
+    };
+    if let Some(s) = slug.filter(|s| *s != current.slug) {
+        let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM links WHERE site_id = $1 AND slug = $2")
+            .bind(&current.site_id)
+            .bind(s)
+            .fetch_optional(pool)
+            .await?;
+        if taken.is_some() {
+            return Ok(Updated::SlugTaken);
+        }
+    }
+    let done = sqlx::query(
+        "UPDATE links SET slug = COALESCE($1, slug), destination_url = COALESCE($2, destination_url), \
+         affiliate_id = COALESCE($3, affiliate_id), updated_at = $4 WHERE merchant_id = $5 AND id = $6",
+    )
+    .bind(slug)
+    .bind(destination_url)
+    .bind(affiliate_id)
+    .bind(now_ms())
+    .bind(merchant_id)
+    .bind(id)
+    .execute(pool)
+    .await;
+    match done {
+        Ok(_) => Ok(get(pool, merchant_id, id).await?.map_or(Updated::NotFound, Updated::Yes)),
+        // A concurrent update took the slug between the check and the write.
+        Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Updated::SlugTaken),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Deletes a link; returns whether the merchant had it.
+pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<bool, StorageError> {
+    let done = sqlx::query("DELETE FROM links WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(pool).await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// A link as the edge serves it: the destination, and the code to add when the affiliate is
+/// active (a paused or banned affiliate's link still takes visitors to the page, uncredited).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EdgeLink {
+    /// The slug.
+    pub slug: String,
+    /// Where to send the visitor.
+    pub destination_url: String,
+    /// The affiliate's code, when it is active.
+    pub code: Option<String>,
+}
+
+/// Looks a link up by site key and slug, for the edge.
+pub async fn for_edge(pool: &AnyPool, site_key: &str, slug: &str) -> Result<Option<EdgeLink>, StorageError> {
+    let row: Option<(String, String, String, String)> = sqlx::query_as(
+        "SELECT l.slug, l.destination_url, a.code, a.status FROM links l \
+         JOIN sites s ON s.id = l.site_id JOIN affiliates a ON a.id = l.affiliate_id \
+         WHERE s.site_key = $1 AND l.slug = $2",
+    )
+    .bind(site_key)
+    .bind(slug)
+    .fetch_optional(pool)
+    .await?;
+    Ok(row.map(|(slug, destination_url, code, status)| EdgeLink { slug, destination_url, code: (status == "active").then_some(code) }))
+}
