@@ -9,8 +9,8 @@ use crate::domain::affiliate::{is_plausible_email, normalise_email};
 use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
 use crate::storage::affiliates::{self, NewAffiliate};
-use crate::storage::{campaigns, sites};
 use crate::storage::{Db, merchants};
+use crate::storage::{campaigns, sites};
 
 async fn require_merchant(db: &Db, merchant: &str) -> anyhow::Result<()> {
     if !merchants::merchant_exists(&db.pool, merchant).await? {

@@ -6,8 +6,8 @@ use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
 use crate::domain::ids::new_click_id;
 use crate::storage::affiliates::{self, NewAffiliate};
-use crate::storage::{campaigns, sites};
 use crate::storage::{Db, StorageError, merchants};
+use crate::storage::{campaigns, sites};
 
 /// Commission rate of the demo campaign: 30%.
 pub const DEMO_RATE_BPS: i64 = 3_000;

@@ -34,7 +34,11 @@ pub async fn site_config(req: &Request, Path(site_key): Path<String>, Data(state
 
 /// `GET /v1/edge/sites/{site_key}/links/{slug}`.
 #[handler]
-pub async fn link(req: &Request, Path((site_key, slug)): Path<(String, String)>, Data(state): Data<&AppState>) -> Result<Json<LinkTarget>, ApiError> {
+pub async fn link(
+    req: &Request,
+    Path((site_key, slug)): Path<(String, String)>,
+    Data(state): Data<&AppState>,
+) -> Result<Json<LinkTarget>, ApiError> {
     verify(req, state)?;
     let link = links::for_edge(&state.db.pool, &site_key, &slug).await?.ok_or(ApiError::NotFound("no such link"))?;
     Ok(Json(LinkTarget { slug: link.slug, destination_url: link.destination_url, code: link.code }))

@@ -42,7 +42,13 @@ fn origins_json(origins: &[String]) -> String {
 
 /// Registers a site; `None` when the key is already registered (keys are global: the edge
 /// looks sites up by key alone).
-pub async fn create(pool: &AnyPool, merchant_id: &str, site_key: &str, name: &str, origins: &[String]) -> Result<Option<SiteRow>, StorageError> {
+pub async fn create(
+    pool: &AnyPool,
+    merchant_id: &str,
+    site_key: &str,
+    name: &str,
+    origins: &[String],
+) -> Result<Option<SiteRow>, StorageError> {
     let id = new_id("site");
     let done = sqlx::query(
         "INSERT INTO sites (id, merchant_id, site_key, name, allowed_origins, created_at, updated_at) \

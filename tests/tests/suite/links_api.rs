@@ -42,8 +42,13 @@ async fn sites_are_registered_with_normalised_origins(backend: Backend) {
     let (code, _) = refused(api.call(api.key(), Method::POST, "/v1/sites", Some(json!({ "site_key": SITE_KEY }))).await, 409).await;
     assert_eq!(code, "site_key_taken", "keys are unique across merchants too");
 
-    let patched = api.ok(api.key(), Method::PATCH, &format!("/v1/sites/{id}"), Some(json!({ "allowed_origins": ["https://www.shop.example.com"] }))).await;
-    assert_eq!((patched["allowed_origins"][0].as_str(), patched["name"].as_str()), (Some("https://www.shop.example.com"), Some("Main shop")));
+    let patched = api
+        .ok(api.key(), Method::PATCH, &format!("/v1/sites/{id}"), Some(json!({ "allowed_origins": ["https://www.shop.example.com"] })))
+        .await;
+    assert_eq!(
+        (patched["allowed_origins"][0].as_str(), patched["name"].as_str()),
+        (Some("https://www.shop.example.com"), Some("Main shop"))
+    );
     let listed = api.ok(api.key(), Method::GET, "/v1/sites", None).await;
     assert_eq!(listed["data"].as_array().unwrap().len(), 2, "the seeded site and this one");
 
@@ -67,22 +72,28 @@ async fn links_are_created_updated_listed_and_deleted(backend: Backend) {
     let api = Api::new(backend).await;
     let site = api.shop_site("shop_links").await;
     let demo = api.demo_affiliate_id().await;
-    let body = json!({ "site_id": site, "affiliate_id": demo, "slug": "spring", "destination_url": "https://Shop.Example.com/sale?x=1#top" });
+    let body =
+        json!({ "site_id": site, "affiliate_id": demo, "slug": "spring", "destination_url": "https://Shop.Example.com/sale?x=1#top" });
     let link = api.ok(api.key(), Method::POST, "/v1/links", Some(body.clone())).await;
     assert_eq!(link["destination_url"], "https://shop.example.com/sale?x=1#top");
     let id = link["id"].as_str().unwrap().to_owned();
     let (code, _) = refused(api.call(api.key(), Method::POST, "/v1/links", Some(body)).await, 409).await;
     assert_eq!(code, "slug_taken");
-    let to_stripe = json!({ "site_id": site, "affiliate_id": demo, "slug": "checkout", "destination_url": "https://buy.stripe.com/test_123" });
+    let to_stripe =
+        json!({ "site_id": site, "affiliate_id": demo, "slug": "checkout", "destination_url": "https://buy.stripe.com/test_123" });
     let second = api.ok(api.key(), Method::POST, "/v1/links", Some(to_stripe)).await;
 
-    let (code, _) = refused(api.call(api.key(), Method::PATCH, &format!("/v1/links/{id}"), Some(json!({ "slug": "checkout" }))).await, 409).await;
+    let (code, _) =
+        refused(api.call(api.key(), Method::PATCH, &format!("/v1/links/{id}"), Some(json!({ "slug": "checkout" }))).await, 409).await;
     assert_eq!(code, "slug_taken");
-    let (_, message) =
-        refused(api.call(api.key(), Method::PATCH, &format!("/v1/links/{id}"), Some(json!({ "destination_url": "https://evil.example/" }))).await, 400)
-            .await;
+    let (_, message) = refused(
+        api.call(api.key(), Method::PATCH, &format!("/v1/links/{id}"), Some(json!({ "destination_url": "https://evil.example/" }))).await,
+        400,
+    )
+    .await;
     assert!(message.contains("destination_url") && message.contains(SHOP), "{message}");
-    let patched = api.ok(api.key(), Method::PATCH, &format!("/v1/links/{id}"), Some(json!({ "slug": "summer", "destination_url": SHOP }))).await;
+    let patched =
+        api.ok(api.key(), Method::PATCH, &format!("/v1/links/{id}"), Some(json!({ "slug": "summer", "destination_url": SHOP }))).await;
     assert_eq!((patched["slug"].as_str(), patched["destination_url"].as_str()), (Some("summer"), Some(SHOP)));
 
     let listed = api.ok(api.key(), Method::GET, &format!("/v1/links?affiliate_id={demo}&limit=1"), None).await;
@@ -135,7 +146,8 @@ async fn the_edge_reads_sites_and_links_with_a_signed_request(backend: Backend) 
         let body = json!({ "site_id": site, "affiliate_id": affiliate, "slug": slug, "destination_url": format!("{SHOP}/{slug}") });
         api.ok(api.key(), Method::POST, "/v1/links", Some(body)).await;
     }
-    api.ok(api.key(), Method::PATCH, &format!("/v1/affiliates/{}", paused["id"].as_str().unwrap()), Some(json!({ "status": "paused" }))).await;
+    api.ok(api.key(), Method::PATCH, &format!("/v1/affiliates/{}", paused["id"].as_str().unwrap()), Some(json!({ "status": "paused" })))
+        .await;
 
     let path = "/v1/edge/sites/shop_edge";
     let config: Value = api.edge_get(path, EDGE_SECRET, path).await.json().await.unwrap();

@@ -165,7 +165,13 @@ impl LinksApi {
 
     /// Updates a link; absent fields stay as they are.
     #[oai(path = "/v1/links/:id", method = "patch")]
-    async fn update(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>, body: Json<UpdateLink>) -> Result<Json<Link>, ApiFailure> {
+    async fn update(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        id: Path<String>,
+        body: Json<UpdateLink>,
+    ) -> Result<Json<Link>, ApiFailure> {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         let b = body.0;

@@ -123,9 +123,9 @@ impl SitesApi {
         let key = SiteKey::parse(key.trim()).map_err(|e| invalid(format!("site_key is invalid: {e}")))?;
         let name = check_name(b.name)?.unwrap_or_else(|| key.as_str().to_owned());
         let origins = check_origins(b.allowed_origins)?.unwrap_or_default();
-        let created = sites::create(&state.db.pool, &auth.0.merchant_id, key.as_str(), &name, &origins).await?.ok_or_else(|| {
-            ApiError::Conflict { code: "site_key_taken", message: format!("site_key {key} is already registered") }
-        })?;
+        let created = sites::create(&state.db.pool, &auth.0.merchant_id, key.as_str(), &name, &origins)
+            .await?
+            .ok_or_else(|| ApiError::Conflict { code: "site_key_taken", message: format!("site_key {key} is already registered") })?;
         Ok(Json(created.into()))
     }
 
@@ -155,11 +155,18 @@ impl SitesApi {
 
     /// Updates a site's name or allowed origins.
     #[oai(path = "/v1/sites/:id", method = "patch")]
-    async fn update(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>, body: Json<UpdateSite>) -> Result<Json<Site>, ApiFailure> {
+    async fn update(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        id: Path<String>,
+        body: Json<UpdateSite>,
+    ) -> Result<Json<Site>, ApiFailure> {
         auth.0.require_write()?;
         let name = check_name(body.0.name)?;
         let origins = check_origins(body.0.allowed_origins)?;
-        let updated = sites::update(&state.db.pool, &auth.0.merchant_id, &id.0, name.as_deref(), origins.as_deref()).await?.ok_or(NO_SUCH)?;
+        let updated =
+            sites::update(&state.db.pool, &auth.0.merchant_id, &id.0, name.as_deref(), origins.as_deref()).await?.ok_or(NO_SUCH)?;
         Ok(Json(updated.into()))
     }
 }
