@@ -40,7 +40,7 @@ pub fn accept(body: &[u8], received_at_ms: i64, country: Option<String>) -> Resu
     }
     let text = std::str::from_utf8(body).map_err(|_| Rejection::new(400, "invalid_body", "body is not UTF-8"))?;
     let event = EdgeEvent::from_form(text).map_err(|e| Rejection::new(400, "invalid_event", e.to_string()))?;
-    Ok(ReceivedEvent { received_at_ms, country, event })
+    Ok(ReceivedEvent { received_at_ms, country, visitor: None, device: None, event })
 }
 
 /// CORS headers for a response to `origin` (the site's page). Every origin is allowed until

@@ -53,6 +53,8 @@ mod tests {
         ReceivedEvent {
             received_at_ms: 1,
             country: None,
+            visitor: None,
+            device: None,
             event: EdgeEvent::Click(ClickEvent {
                 site: SiteKey::parse("s").unwrap(),
                 code: ReferralCode::parse("demo").unwrap(),

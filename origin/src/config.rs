@@ -23,6 +23,10 @@ pub struct Config {
     /// `PAYREF_EDGE_SECRET` and optional `PAYREF_EDGE_SECRET_PREVIOUS`: the edge's batch
     /// signing secrets (two during a rotation).
     pub edge_secrets: Vec<Vec<u8>>,
+    /// `PAYREF_LEAD_SECRET`: the key leads' email hashes are stored under (HMAC-SHA256), so the
+    /// database alone cannot be matched against a list of known emails. At least 16 bytes;
+    /// changing it makes existing leads unmatchable.
+    pub lead_secret: Vec<u8>,
     /// `PAYREF_JOB_INTERVAL_SECS`: how often periodic jobs (holds ending) run, default 60.
     pub job_interval: std::time::Duration,
 }
@@ -38,6 +42,10 @@ impl Config {
         let bind = bind.parse().map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "PAYREF_BIND", why: e.to_string() })?;
         let mut edge_secrets = vec![var("PAYREF_EDGE_SECRET").ok_or(ConfigError::Missing("PAYREF_EDGE_SECRET"))?];
         edge_secrets.extend(var("PAYREF_EDGE_SECRET_PREVIOUS"));
+        let lead_secret = var("PAYREF_LEAD_SECRET").ok_or(ConfigError::Missing("PAYREF_LEAD_SECRET"))?;
+        if lead_secret.len() < 16 {
+            return Err(ConfigError::Invalid { name: "PAYREF_LEAD_SECRET", why: "must be at least 16 bytes".into() });
+        }
         let job_interval = match var("PAYREF_JOB_INTERVAL_SECS") {
             None => 60,
             Some(v) => v.parse::<u64>().ok().filter(|s| (1..=86_400).contains(s)).ok_or_else(|| ConfigError::Invalid {
@@ -46,6 +54,7 @@ impl Config {
             })?,
         };
         Ok(Self {
+            lead_secret: lead_secret.into_bytes(),
             job_interval: std::time::Duration::from_secs(job_interval),
             database_url: var("PAYREF_DATABASE_URL").unwrap_or_else(|| "sqlite://payref.db".into()),
             bind,

@@ -62,7 +62,7 @@ async fn serve() -> anyhow::Result<()> {
     let listener = std::net::TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(addr = %config.bind, "payref origin listening");
     tokio::spawn(payref_origin::reconcile::jobs::run(db.clone(), config.job_interval));
-    let state = AppState { db, edge_secrets: Arc::new(config.edge_secrets) };
+    let state = AppState { db, edge_secrets: Arc::new(config.edge_secrets), lead_secret: Arc::new(config.lead_secret) };
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.
         if tokio::signal::ctrl_c().await.is_err() {

@@ -17,6 +17,13 @@ pub struct ReceivedEvent {
     /// ISO 3166 country from the edge, when known.
     #[serde(default)]
     pub country: Option<String>,
+    /// The edge's daily-salted hash of IP and user agent (never the raw IP): the origin counts
+    /// one click per visitor, code and de-duplication window. `None` when the edge had none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visitor: Option<String>,
+    /// Coarse device class from the user agent (`desktop`, `mobile`, `tablet`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub device: Option<String>,
     /// The tracker's event.
     pub event: EdgeEvent,
 }
@@ -76,6 +83,8 @@ mod tests {
         ReceivedEvent {
             received_at_ms: 1,
             country: Some("DE".into()),
+            visitor: None,
+            device: None,
             event: EdgeEvent::Click(ClickEvent {
                 site: SiteKey::parse("site").unwrap(),
                 code: ReferralCode::parse("demo").unwrap(),

@@ -16,6 +16,8 @@ async fn key_for(db: &Db, merchant_id: &str, scope: Scope) -> String {
 
 /// The edge ↔ origin secret the tests use.
 pub const EDGE_SECRET: &str = "test-edge-secret";
+/// The key the tests' origins store lead email hashes under.
+pub const LEAD_SECRET: &str = "test-lead-secret-0123456789";
 /// The demo site key the tests use.
 pub const SITE_KEY: &str = "site_demo";
 
@@ -88,7 +90,11 @@ pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin 
     let seed = seed_demo(&db, SITE_KEY, Some(webhook_secret)).await.expect("seeding");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the origin");
     let addr = listener.local_addr().expect("origin address");
-    let state = AppState { db: db.clone(), edge_secrets: Arc::new(vec![EDGE_SECRET.as_bytes().to_vec()]) };
+    let state = AppState {
+        db: db.clone(),
+        edge_secrets: Arc::new(vec![EDGE_SECRET.as_bytes().to_vec()]),
+        lead_secret: Arc::new(LEAD_SECRET.as_bytes().to_vec()),
+    };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(http::serve(state, listener, async move {
         let _ = stopped.await;

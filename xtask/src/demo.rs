@@ -66,6 +66,7 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
     std::fs::create_dir_all(&dir)?;
     let database_url = format!("sqlite://{}", dir.join("payref.db").display());
     let edge_secret = random_secret()?;
+    let lead_secret = random_secret()?;
 
     let seeded = Command::new(ctx.debug_bin("payref"))
         .arg("seed-demo")
@@ -91,7 +92,8 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
             .arg("serve")
             .env("PAYREF_DATABASE_URL", &database_url)
             .env("PAYREF_BIND", format!("127.0.0.1:{}", ports.origin))
-            .env("PAYREF_EDGE_SECRET", &edge_secret),
+            .env("PAYREF_EDGE_SECRET", &edge_secret)
+            .env("PAYREF_LEAD_SECRET", &lead_secret),
     )?);
     wait_http(ports.origin, "/healthz", Duration::from_secs(30), "the origin")?;
     services.push(Service::start(

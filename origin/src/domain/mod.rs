@@ -24,6 +24,8 @@ macro_rules! wire_enum {
 pub mod affiliate;
 pub mod api_key;
 pub mod campaign;
+pub mod click;
 pub mod commission;
 pub mod ids;
+pub mod lead;
 pub mod link;

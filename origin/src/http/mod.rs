@@ -23,6 +23,8 @@ pub struct AppState {
     pub db: Db,
     /// The edge's batch signing secrets (current first).
     pub edge_secrets: Arc<Vec<Vec<u8>>>,
+    /// The key leads' email hashes are stored under.
+    pub lead_secret: Arc<Vec<u8>>,
 }
 
 #[handler]

@@ -1,9 +1,10 @@
-//! Periodic work of a running origin: approving commissions whose hold has ended.
+//! Periodic work of a running origin: approving commissions whose hold has ended, and
+//! purging clicks and leads past each merchant's retention period.
 //! Every step is idempotent and conditional, so several origins may run it side by side.
 
 use std::time::Duration;
 
-use crate::storage::{Db, commissions};
+use crate::storage::{Db, commissions, retention};
 
 /// Runs the periodic jobs every `interval` until the task is dropped.
 pub async fn run(db: Db, interval: Duration) {
@@ -16,6 +17,14 @@ pub async fn run(db: Db, interval: Duration) {
             Ok(n) => tracing::info!(released = n, "held commissions approved"),
             // A database hiccup: the next tick tries again; nothing is half-done.
             Err(e) => tracing::warn!(error = %e, "releasing held commissions failed"),
+        }
+        match retention::purge_expired(&db.pool, crate::now_ms()).await {
+            Ok(purged) => {
+                for p in purged {
+                    tracing::info!(merchant = %p.merchant_id, clicks = p.clicks, leads = p.leads, "retention purge");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "retention purge failed"),
         }
     }
 }

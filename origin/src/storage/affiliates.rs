@@ -233,3 +233,22 @@ pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Delet
 pub async fn campaign_exists(pool: &AnyPool, merchant_id: &str, campaign_id: &str) -> Result<bool, StorageError> {
     Ok(super::campaigns::get(pool, merchant_id, campaign_id).await?.is_some())
 }
+
+/// The ids of the merchant's affiliates with these codes, by code, in one query.
+pub async fn ids_by_codes(
+    conn: &mut sqlx::AnyConnection,
+    merchant_id: &str,
+    codes: &[&str],
+) -> Result<std::collections::HashMap<String, String>, StorageError> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in codes.chunks(500) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+        let sql = format!("SELECT code, id FROM affiliates WHERE merchant_id = $1 AND code IN ({})", list.join(", "));
+        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
+        for c in chunk {
+            q = q.bind(*c);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
+}

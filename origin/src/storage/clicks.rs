@@ -1,8 +1,10 @@
-//! Clicks forwarded by the edge, idempotent by (merchant, click id).
+//! Clicks forwarded by the edge: stored in multi-row inserts, idempotent by (merchant, click id).
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
+use super::page::{Conditions, Page, PageRequest};
+use crate::domain::click::Seen;
 
 /// A click ready to store.
 #[derive(Debug, Clone)]
@@ -25,30 +27,83 @@ pub struct NewClick {
     pub utm_json: String,
     /// Country from the edge.
     pub country: Option<String>,
+    /// The edge's visitor hash.
+    pub visitor: Option<String>,
+    /// Coarse device class.
+    pub device: Option<String>,
+    /// The counted click this one repeats.
+    pub duplicate_of: Option<String>,
     /// When the edge received it.
     pub received_at: i64,
 }
 
-/// Inserts a click unless it is already stored; returns whether it was new.
-pub async fn insert_click(conn: &mut AnyConnection, c: &NewClick, stored_at: i64) -> Result<bool, StorageError> {
-    let done = sqlx::query(
-        "INSERT INTO clicks (merchant_id, click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, received_at, stored_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) ON CONFLICT (merchant_id, click_id) DO NOTHING",
-    )
-    .bind(&c.merchant_id)
-    .bind(&c.click_id)
-    .bind(&c.site_id)
-    .bind(&c.affiliate_id)
-    .bind(&c.code)
-    .bind(&c.landing_url)
-    .bind(&c.referrer)
-    .bind(&c.utm_json)
-    .bind(&c.country)
-    .bind(c.received_at)
-    .bind(stored_at)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+const INSERT_COLUMNS: &str = "merchant_id, click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, visitor, device, \
+                              duplicate_of, received_at, stored_at";
+const PER_ROW: usize = 14;
+/// Rows per statement: 14 parameters each stays far below either backend's limit.
+pub const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts clicks in multi-row statements; returns the ids actually inserted (a redelivered
+/// click is skipped by its primary key).
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewClick], stored_at: i64) -> Result<Vec<String>, StorageError> {
+    let mut inserted = Vec::with_capacity(rows.len());
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let mut sql = format!("INSERT INTO clicks ({INSERT_COLUMNS}) VALUES ");
+        for i in 0..chunk.len() {
+            sql.push_str(if i == 0 { "(" } else { ", (" });
+            let base = i * PER_ROW;
+            let params: Vec<String> = (1..=PER_ROW).map(|p| format!("${}", base + p)).collect();
+            sql.push_str(&params.join(", "));
+            sql.push(')');
+        }
+        sql.push_str(" ON CONFLICT (merchant_id, click_id) DO NOTHING RETURNING click_id");
+        let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+        for c in chunk {
+            q = q
+                .bind(&c.merchant_id)
+                .bind(&c.click_id)
+                .bind(&c.site_id)
+                .bind(&c.affiliate_id)
+                .bind(&c.code)
+                .bind(&c.landing_url)
+                .bind(&c.referrer)
+                .bind(&c.utm_json)
+                .bind(&c.country)
+                .bind(&c.visitor)
+                .bind(&c.device)
+                .bind(&c.duplicate_of)
+                .bind(c.received_at)
+                .bind(stored_at);
+        }
+        inserted.extend(q.fetch_all(&mut *conn).await?.into_iter().map(|(id,)| id));
+    }
+    Ok(inserted)
+}
+
+/// Counted (non-repeat) clicks of these visitors received in `[from, to)`, for de-duplication.
+pub async fn counted_near(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    visitors: &[&str],
+    from: i64,
+    to: i64,
+) -> Result<Vec<Seen>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in visitors.chunks(ROWS_PER_INSERT) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
+        let sql = format!(
+            "SELECT visitor, code, click_id, received_at FROM clicks WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3 \
+             AND duplicate_of IS NULL AND visitor IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(from).bind(to);
+        for v in chunk {
+            q = q.bind(*v);
+        }
+        let rows = q.fetch_all(&mut *conn).await?;
+        out.extend(rows.into_iter().map(|(visitor, code, click_id, received_at)| Seen { visitor, code, click_id, received_at }));
+    }
+    Ok(out)
 }
 
 /// Whether a click is stored for this merchant.
@@ -59,4 +114,95 @@ pub async fn click_exists(conn: &mut AnyConnection, merchant_id: &str, click_id:
         .fetch_optional(conn)
         .await?;
     Ok(row.is_some())
+}
+
+/// A click as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClickRow {
+    /// The click id.
+    pub click_id: String,
+    /// The site's id.
+    pub site_id: String,
+    /// The affiliate the code named, when it named one.
+    pub affiliate_id: Option<String>,
+    /// The referral code as sent.
+    pub code: String,
+    /// Landing page.
+    pub landing_url: String,
+    /// `document.referrer`.
+    pub referrer: String,
+    /// `utm_*` as a JSON object.
+    pub utm: String,
+    /// Country.
+    pub country: Option<String>,
+    /// Device class.
+    pub device: Option<String>,
+    /// The counted click this one repeats.
+    pub duplicate_of: Option<String>,
+    /// Received at the edge, UTC epoch ms.
+    pub received_at: i64,
+}
+
+/// Filters of a click listing.
+#[derive(Debug, Clone, Default)]
+pub struct ClickFilter {
+    /// Only this affiliate's.
+    pub affiliate_id: Option<String>,
+    /// Received at or after.
+    pub received_gte: Option<i64>,
+    /// Received before.
+    pub received_lt: Option<i64>,
+    /// Include repeats (left out by default: they are not counted).
+    pub include_repeats: bool,
+}
+
+/// A page of the merchant's clicks, newest first.
+pub async fn list(pool: &AnyPool, merchant_id: &str, f: &ClickFilter, page: &PageRequest) -> Result<Page<ClickRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("merchant_id = {}");
+    if f.affiliate_id.is_some() {
+        c.push("affiliate_id = {}");
+    }
+    if f.received_gte.is_some() {
+        c.push("received_at >= {}");
+    }
+    if f.received_lt.is_some() {
+        c.push("received_at < {}");
+    }
+    if !f.include_repeats {
+        c.push("duplicate_of IS NULL");
+    }
+    if page.after.is_some() {
+        c.push("(received_at, click_id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql = format!(
+        "SELECT click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, device, duplicate_of, received_at \
+         FROM clicks WHERE {} ORDER BY received_at DESC, click_id DESC LIMIT {limit}",
+        c.to_sql()
+    );
+    let mut q = sqlx::query_as::<_, ClickRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
+    if let Some(a) = &f.affiliate_id {
+        q = q.bind(a);
+    }
+    if let Some(t) = f.received_gte {
+        q = q.bind(t);
+    }
+    if let Some(t) = f.received_lt {
+        q = q.bind(t);
+    }
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    Ok(Page::from_rows(rows, page))
+}
+
+/// The (received_at, click_id) position of a click, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, click_id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(sqlx::query_as("SELECT received_at, click_id FROM clicks WHERE merchant_id = $1 AND click_id = $2")
+        .bind(merchant_id)
+        .bind(click_id)
+        .fetch_optional(pool)
+        .await?)
 }

@@ -94,3 +94,32 @@ pub async fn merchant_exists(pool: &AnyPool, merchant_id: &str) -> Result<bool, 
     let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM merchants WHERE id = $1").bind(merchant_id).fetch_optional(pool).await?;
     Ok(row.is_some())
 }
+
+/// A merchant's own record and settings.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct MerchantRow {
+    /// `mer_…`.
+    pub id: String,
+    /// Display name.
+    pub name: String,
+    /// Lowercase ISO currency.
+    pub default_currency: String,
+    /// Clicks and leads older than this many days are purged; `None` keeps them.
+    pub retention_days: Option<i64>,
+    /// Created, UTC epoch ms.
+    pub created_at: i64,
+}
+
+/// The merchant's record.
+pub async fn get_merchant(pool: &AnyPool, merchant_id: &str) -> Result<Option<MerchantRow>, StorageError> {
+    Ok(sqlx::query_as("SELECT id, name, default_currency, retention_days, created_at FROM merchants WHERE id = $1")
+        .bind(merchant_id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// Sets or clears the retention period.
+pub async fn set_retention(pool: &AnyPool, merchant_id: &str, days: Option<i64>) -> Result<(), StorageError> {
+    sqlx::query("UPDATE merchants SET retention_days = $1 WHERE id = $2").bind(days).bind(merchant_id).execute(pool).await?;
+    Ok(())
+}

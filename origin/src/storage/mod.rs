@@ -6,10 +6,12 @@ pub mod campaigns;
 pub mod clicks;
 pub mod commissions;
 pub mod conversions;
+pub mod leads;
 pub mod links;
 pub mod merchants;
 pub mod page;
 pub mod payouts;
+pub mod retention;
 pub mod sites;
 pub mod stripe_events;
 

@@ -2,6 +2,7 @@
 
 mod api;
 mod campaigns_api;
+mod clicks_api;
 mod commissions_api;
 mod edge_routes;
 mod links_api;

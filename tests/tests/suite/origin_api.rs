@@ -23,6 +23,8 @@ fn click_batch(site: &str, click: u8) -> String {
         events: vec![ReceivedEvent {
             received_at_ms: payref_origin::now_ms(),
             country: Some("FR".into()),
+            visitor: None,
+            device: None,
             event: EdgeEvent::Click(ClickEvent {
                 site: SiteKey::parse(site).unwrap(),
                 code: ReferralCode::parse("demo").unwrap(),

@@ -3,9 +3,11 @@
 pub mod affiliates;
 pub mod audit;
 pub mod campaigns;
+pub mod clicks;
 pub mod commissions;
 pub mod conversions;
 pub mod links;
+pub mod merchant;
 pub mod payouts;
 pub mod sites;
 
@@ -29,6 +31,8 @@ pub type Apis = (
     audit::AuditApi,
     sites::SitesApi,
     links::LinksApi,
+    clicks::ClicksApi,
+    merchant::MerchantApi,
 );
 
 /// The OpenAPI service with every resource.
@@ -42,6 +46,8 @@ pub fn service() -> OpenApiService<Apis, ()> {
         audit::AuditApi,
         sites::SitesApi,
         links::LinksApi,
+        clicks::ClicksApi,
+        merchant::MerchantApi,
     );
     OpenApiService::new(apis, "payref merchant API", env!("CARGO_PKG_VERSION"))
         .description("Sites, links, affiliates, campaigns, conversions, commissions and payouts of one merchant. Authenticate with `Authorization: Bearer <API key>`; every object is scoped to the key's merchant.")

@@ -1,0 +1,242 @@
+//! `GET /v1/clicks` and `GET /v1/leads`: the referral visits and identified visitors the edge
+//! forwarded; `POST /v1/leads/erase`: a visitor's erasure request.
+
+use poem_openapi::param::Query;
+use poem_openapi::payload::Json;
+use poem_openapi::types::Any;
+use poem_openapi::{Object, OpenApi};
+use serde_json::json;
+
+use super::page_request;
+use crate::domain::ids::new_id;
+use crate::domain::lead::{email_key, email_sha256, is_email_sha256};
+use crate::http::AppState;
+use crate::http::auth::ApiKey;
+use crate::http::error::{ApiError, ApiFailure};
+use crate::now_ms;
+use crate::storage::StorageError;
+use crate::storage::audit::{self, Entry};
+use crate::storage::clicks::{self, ClickFilter, ClickRow};
+use crate::storage::leads::{self, LeadRow};
+
+/// A referral visit.
+#[derive(Debug, Object)]
+pub struct Click {
+    /// The click id (also inside `client_reference_id`).
+    pub id: String,
+    /// Always `click`.
+    pub object: String,
+    /// The site it landed on.
+    pub site_id: String,
+    /// The affiliate the code named, when it names one of yours.
+    pub affiliate_id: Option<String>,
+    /// The referral code as sent.
+    pub code: String,
+    /// Landing page.
+    pub landing_url: String,
+    /// The page the visitor came from.
+    pub referrer: String,
+    /// `utm_*` parameters.
+    pub utm: Any<serde_json::Value>,
+    /// ISO 3166 country from the edge.
+    pub country: Option<String>,
+    /// desktop, mobile or tablet.
+    pub device: Option<String>,
+    /// Set on a repeat (same visitor and code within 24 hours): the counted click it repeats.
+    pub repeat_of: Option<String>,
+    /// Received at the edge (UTC epoch ms).
+    pub created_at: i64,
+}
+
+impl From<ClickRow> for Click {
+    fn from(r: ClickRow) -> Self {
+        Self {
+            id: r.click_id,
+            object: "click".into(),
+            site_id: r.site_id,
+            affiliate_id: r.affiliate_id,
+            code: r.code,
+            landing_url: r.landing_url,
+            referrer: r.referrer,
+            utm: Any(serde_json::from_str(&r.utm).unwrap_or_else(|_| json!({}))),
+            country: r.country,
+            device: r.device,
+            repeat_of: r.duplicate_of,
+            created_at: r.received_at,
+        }
+    }
+}
+
+/// A page of clicks, newest first.
+#[derive(Debug, Object)]
+pub struct ClickList {
+    /// Always `list`.
+    pub object: String,
+    /// The page.
+    pub data: Vec<Click>,
+    /// Whether more follow.
+    pub has_more: bool,
+}
+
+/// An identified visitor (payref keeps only a keyed hash of the email).
+#[derive(Debug, Object)]
+pub struct Lead {
+    /// `led_…`.
+    pub id: String,
+    /// Always `lead`.
+    pub object: String,
+    /// The site.
+    pub site_id: String,
+    /// The click the visitor carried.
+    pub click_id: String,
+    /// That click's affiliate, when known.
+    pub affiliate_id: Option<String>,
+    /// Received at the edge (UTC epoch ms).
+    pub created_at: i64,
+}
+
+impl From<LeadRow> for Lead {
+    fn from(r: LeadRow) -> Self {
+        Self {
+            id: r.id,
+            object: "lead".into(),
+            site_id: r.site_id,
+            click_id: r.click_id,
+            affiliate_id: r.affiliate_id,
+            created_at: r.received_at,
+        }
+    }
+}
+
+/// A page of leads, newest first.
+#[derive(Debug, Object)]
+pub struct LeadList {
+    /// Always `list`.
+    pub object: String,
+    /// The page.
+    pub data: Vec<Lead>,
+    /// Whether more follow.
+    pub has_more: bool,
+}
+
+/// Whose data to erase: the email, or the sha256 of the trimmed, lowercased email.
+#[derive(Debug, Object)]
+pub struct EraseLead {
+    /// The visitor's email (hashed here, never stored).
+    pub email: Option<String>,
+    /// Or its sha256, lowercase hex.
+    pub email_sha256: Option<String>,
+}
+
+/// What an erasure removed.
+#[derive(Debug, Object)]
+pub struct Erasure {
+    /// `era_…`, the audit trail's reference.
+    pub id: String,
+    /// Always `erasure`.
+    pub object: String,
+    /// Leads deleted.
+    pub leads_deleted: u64,
+    /// Clicks deleted with them.
+    pub clicks_deleted: u64,
+}
+
+fn invalid(message: impl Into<String>) -> ApiError {
+    ApiError::bad_request("invalid_request", message)
+}
+
+/// Clicks and leads.
+#[derive(Debug)]
+pub struct ClicksApi;
+
+#[OpenApi]
+impl ClicksApi {
+    /// Lists clicks, newest first (repeats left out unless asked for).
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/v1/clicks", method = "get")]
+    async fn list_clicks(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Only this affiliate's clicks.
+        affiliate_id: Query<Option<String>>,
+        /// Received at or after (UTC epoch ms).
+        created_gte: Query<Option<i64>>,
+        /// Received before (UTC epoch ms).
+        created_lt: Query<Option<i64>>,
+        /// Include repeats.
+        include_repeats: Query<Option<bool>>,
+        /// Page size, 1–100 (default 25).
+        limit: Query<Option<i64>>,
+        /// Id of the last click of the previous page.
+        starting_after: Query<Option<String>>,
+    ) -> Result<Json<ClickList>, ApiFailure> {
+        let merchant = &auth.0.merchant_id;
+        let pool = &state.db.pool;
+        let page = page_request(limit.0, starting_after.0, |id| async move { clicks::position(pool, merchant, &id).await }).await?;
+        let filter = ClickFilter {
+            affiliate_id: affiliate_id.0,
+            received_gte: created_gte.0,
+            received_lt: created_lt.0,
+            include_repeats: include_repeats.0.unwrap_or(false),
+        };
+        let found = clicks::list(pool, merchant, &filter, &page).await?;
+        Ok(Json(ClickList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+    }
+
+    /// Lists leads, newest first.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/v1/leads", method = "get")]
+    async fn list_leads(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Only leads whose click is this affiliate's.
+        affiliate_id: Query<Option<String>>,
+        /// Received at or after (UTC epoch ms).
+        created_gte: Query<Option<i64>>,
+        /// Received before (UTC epoch ms).
+        created_lt: Query<Option<i64>>,
+        /// Page size, 1–100 (default 25).
+        limit: Query<Option<i64>>,
+        /// Id of the last lead of the previous page.
+        starting_after: Query<Option<String>>,
+    ) -> Result<Json<LeadList>, ApiFailure> {
+        let merchant = &auth.0.merchant_id;
+        let pool = &state.db.pool;
+        let page = page_request(limit.0, starting_after.0, |id| async move { leads::position(pool, merchant, &id).await }).await?;
+        let found = leads::list(pool, merchant, affiliate_id.0.as_deref(), (created_gte.0, created_lt.0), &page).await?;
+        Ok(Json(LeadList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+    }
+
+    /// Erases a visitor: every lead with this email and the clicks they carried. Conversions
+    /// keep their amounts but no longer name the erased clicks. Recorded in the audit trail
+    /// (counts only, never the email).
+    #[oai(path = "/v1/leads/erase", method = "post")]
+    async fn erase(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<EraseLead>) -> Result<Json<Erasure>, ApiFailure> {
+        auth.0.require_write()?;
+        let hash = match (body.0.email, body.0.email_sha256) {
+            (Some(email), None) if email.contains('@') && email.trim().len() <= 320 => email_sha256(&email),
+            (Some(_), None) => return Err(invalid("email is not an email address").into()),
+            (None, Some(h)) if is_email_sha256(h.trim()) => h.trim().to_owned(),
+            (None, Some(_)) => return Err(invalid("email_sha256 must be 64 lowercase hex characters").into()),
+            _ => return Err(invalid("exactly one of email and email_sha256 is required").into()),
+        };
+        let key = email_key(&state.lead_secret, &hash);
+        let id = new_id("era");
+        let now = now_ms();
+        let mut tx = state.db.pool.begin().await.map_err(StorageError::from)?;
+        let erased = leads::erase(&mut tx, &auth.0.merchant_id, &key).await?;
+        let entry = Entry {
+            merchant_id: &auth.0.merchant_id,
+            object_type: "erasure",
+            object_id: &id,
+            action: "lead.erased",
+            actor: &auth.0.actor,
+            detail: json!({ "leads_deleted": erased.leads, "clicks_deleted": erased.clicks }),
+        };
+        audit::record(&mut tx, &entry, now).await?;
+        tx.commit().await.map_err(StorageError::from)?;
+        Ok(Json(Erasure { id, object: "erasure".into(), leads_deleted: erased.leads, clicks_deleted: erased.clicks }))
+    }
+}

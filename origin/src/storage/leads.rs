@@ -1,0 +1,171 @@
+//! Leads: an identified visitor (an HMAC of their email hash) and the click they carried.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::StorageError;
+use super::page::{Conditions, Page, PageRequest};
+
+/// A lead ready to store.
+#[derive(Debug, Clone)]
+pub struct NewLead {
+    /// `led_…`.
+    pub id: String,
+    /// Whose lead.
+    pub merchant_id: String,
+    /// The site it came from.
+    pub site_id: String,
+    /// The click the visitor carried.
+    pub click_id: String,
+    /// HMAC of the email hash.
+    pub email_key: String,
+    /// When the edge received it.
+    pub received_at: i64,
+}
+
+const PER_ROW: usize = 7;
+const ROWS_PER_INSERT: usize = 500;
+
+/// Inserts leads in multi-row statements; returns how many were new (the same email with the
+/// same click is one lead, however often it is sent).
+pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewLead], created_at: i64) -> Result<usize, StorageError> {
+    let mut inserted = 0;
+    for chunk in rows.chunks(ROWS_PER_INSERT) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", i * PER_ROW + k)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO leads (id, merchant_id, site_id, click_id, email_hmac, received_at, created_at) VALUES {} \
+             ON CONFLICT (merchant_id, email_hmac, click_id) DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for l in chunk {
+            q = q
+                .bind(&l.id)
+                .bind(&l.merchant_id)
+                .bind(&l.site_id)
+                .bind(&l.click_id)
+                .bind(&l.email_key)
+                .bind(l.received_at)
+                .bind(created_at);
+        }
+        inserted += usize::try_from(q.execute(&mut *conn).await?.rows_affected()).unwrap_or(0);
+    }
+    Ok(inserted)
+}
+
+/// A lead as the merchant API shows it (never the email or its hash).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LeadRow {
+    /// `led_…`.
+    pub id: String,
+    /// The site.
+    pub site_id: String,
+    /// The click the visitor carried.
+    pub click_id: String,
+    /// The affiliate of that click, when it is stored and named one.
+    pub affiliate_id: Option<String>,
+    /// Received at the edge, UTC epoch ms.
+    pub received_at: i64,
+}
+
+/// A page of the merchant's leads, newest first.
+pub async fn list(
+    pool: &AnyPool,
+    merchant_id: &str,
+    affiliate_id: Option<&str>,
+    range: (Option<i64>, Option<i64>),
+    page: &PageRequest,
+) -> Result<Page<LeadRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("l.merchant_id = {}");
+    if affiliate_id.is_some() {
+        c.push("k.affiliate_id = {}");
+    }
+    if range.0.is_some() {
+        c.push("l.received_at >= {}");
+    }
+    if range.1.is_some() {
+        c.push("l.received_at < {}");
+    }
+    if page.after.is_some() {
+        c.push("(l.received_at, l.id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql = format!(
+        "SELECT l.id, l.site_id, l.click_id, k.affiliate_id, l.received_at FROM leads l \
+         LEFT JOIN clicks k ON k.merchant_id = l.merchant_id AND k.click_id = l.click_id \
+         WHERE {} ORDER BY l.received_at DESC, l.id DESC LIMIT {limit}",
+        c.to_sql()
+    );
+    let mut q = sqlx::query_as::<_, LeadRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
+    if let Some(a) = affiliate_id {
+        q = q.bind(a);
+    }
+    if let Some(t) = range.0 {
+        q = q.bind(t);
+    }
+    if let Some(t) = range.1 {
+        q = q.bind(t);
+    }
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    Ok(Page::from_rows(rows, page))
+}
+
+/// The (received_at, id) position of a lead, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(sqlx::query_as("SELECT received_at, id FROM leads WHERE merchant_id = $1 AND id = $2")
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?)
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Erased {
+    /// Leads deleted.
+    pub leads: u64,
+    /// Their clicks deleted (and repeats of them).
+    pub clicks: u64,
+}
+
+/// Deletes every lead with this email key and the clicks they carried, inside `conn`'s
+/// transaction. Conversions keep their amounts but lose the link to an erased click.
+pub async fn erase(conn: &mut AnyConnection, merchant_id: &str, email_key: &str) -> Result<Erased, StorageError> {
+    let clicks: Vec<(String,)> = sqlx::query_as("SELECT click_id FROM leads WHERE merchant_id = $1 AND email_hmac = $2")
+        .bind(merchant_id)
+        .bind(email_key)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut erased = Erased::default();
+    for (click,) in &clicks {
+        sqlx::query(
+            "UPDATE conversions SET click_id = NULL WHERE merchant_id = $1 AND click_id IN \
+             (SELECT click_id FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2))",
+        )
+        .bind(merchant_id)
+        .bind(click)
+        .execute(&mut *conn)
+        .await?;
+        let done = sqlx::query("DELETE FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2)")
+            .bind(merchant_id)
+            .bind(click)
+            .execute(&mut *conn)
+            .await?;
+        erased.clicks += done.rows_affected();
+    }
+    let done = sqlx::query("DELETE FROM leads WHERE merchant_id = $1 AND email_hmac = $2")
+        .bind(merchant_id)
+        .bind(email_key)
+        .execute(&mut *conn)
+        .await?;
+    erased.leads = done.rows_affected();
+    Ok(erased)
+}
