@@ -21,7 +21,7 @@ fn file_named(dir: &Path, prefix: &str, suffix: &str) -> anyhow::Result<std::pat
         .with_context(|| format!("no {prefix}*{suffix} in {}", dir.display()))
 }
 
-/// Builds, then prints the size figures.
+/// Builds, then prints the size figures and the origin's ratios.
 pub fn bench(ctx: &Ctx) -> anyhow::Result<()> {
     crate::setup::setup(ctx)?;
     crate::build::build(ctx)?;
@@ -38,5 +38,13 @@ pub fn bench(ctx: &Ctx) -> anyhow::Result<()> {
             None => println!("{name:<28} {bytes:>12} {:>12} {:>10}", "-", "-"),
         }
     }
+    // The origin's ratios, measured in a release build side by side in one process.
+    println!("\n{:<28} {:>12} {:>12} {:>10}", "figure", "value", "goal", "of goal");
+    let status = Command::new("cargo")
+        .current_dir(&ctx.root)
+        .args(["run", "--quiet", "--release", "-p", "payref-tests", "--bin", "payref-origin-bench"])
+        .status()
+        .context("running the origin bench")?;
+    anyhow::ensure!(status.success(), "the origin bench failed ({status})");
     Ok(())
 }

@@ -26,6 +26,7 @@ pub mod api_key;
 pub mod campaign;
 pub mod click;
 pub mod commission;
+pub mod csv;
 pub mod ids;
 pub mod lead;
 pub mod link;

@@ -5,6 +5,7 @@ mod campaigns_api;
 mod clicks_api;
 mod commissions_api;
 mod edge_routes;
+mod exports_api;
 mod links_api;
 mod merchant_api;
 mod origin_api;

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod clicks;
 pub mod commissions;
 pub mod conversions;
+pub mod export;
 pub mod links;
 pub mod merchant;
 pub mod payouts;
@@ -33,6 +34,7 @@ pub type Apis = (
     links::LinksApi,
     clicks::ClicksApi,
     merchant::MerchantApi,
+    export::ExportApi,
 );
 
 /// The OpenAPI service with every resource.
@@ -48,6 +50,7 @@ pub fn service() -> OpenApiService<Apis, ()> {
         links::LinksApi,
         clicks::ClicksApi,
         merchant::MerchantApi,
+        export::ExportApi,
     );
     OpenApiService::new(apis, "payref merchant API", env!("CARGO_PKG_VERSION"))
         .description("Sites, links, affiliates, campaigns, conversions, commissions and payouts of one merchant. Authenticate with `Authorization: Bearer <API key>`; every object is scoped to the key's merchant.")

@@ -1,0 +1,233 @@
+//! CSV exports of commissions and conversions, streamed: rows are read a keyset page at a time
+//! while the response is written, so an export of any size holds one page in memory.
+
+use std::io;
+
+use futures_util::stream::{self, Stream};
+use poem::Body;
+use poem_openapi::param::Query;
+use poem_openapi::payload::Binary;
+use poem_openapi::{ApiResponse, OpenApi};
+
+use crate::domain::csv::{iso_utc, push_int, push_text};
+use crate::http::AppState;
+use crate::http::api::commissions::Status;
+use crate::http::auth::ApiKey;
+use crate::http::error::ApiFailure;
+use crate::storage::commissions::{self, CommissionFilter, CommissionRow};
+use crate::storage::conversions::{self, ConversionFilter, ConversionRow};
+use crate::storage::page::PageRequest;
+use crate::storage::{Db, StorageError};
+
+/// Rows read per page while streaming.
+const PAGE: i64 = 500;
+
+/// A CSV download.
+#[derive(Debug, ApiResponse)]
+pub enum Csv {
+    /// The rows, newest first, after a header line.
+    #[oai(status = 200, content_type = "text/csv; charset=utf-8")]
+    Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
+}
+
+const COMMISSION_HEADER: &str = "id,created_at,livemode,status,affiliate_id,affiliate_code,conversion_id,stripe_object_id,amount,currency,\
+                                 rate_bps,reason,hold_until,approved_at,paid_at,payout_reference\r\n";
+const CONVERSION_HEADER: &str = "id,created_at,livemode,affiliate_id,affiliate_code,stripe_object_id,click_id,attribution_method,amount,\
+                                 currency,commission_amount,commission_rate_bps,commission_status\r\n";
+
+fn opt_time(line: &mut String, t: Option<i64>) {
+    if let Some(t) = t {
+        line.push_str(&iso_utc(t));
+    }
+}
+
+fn commission_line(line: &mut String, r: &CommissionRow) {
+    push_text(line, &r.id);
+    line.push(',');
+    line.push_str(&iso_utc(r.created_at));
+    line.push_str(if r.livemode { ",true," } else { ",false," });
+    line.push_str(r.status.as_str());
+    for text in [&r.affiliate_id, &r.affiliate_code, &r.conversion_id, &r.stripe_object_id] {
+        line.push(',');
+        push_text(line, text);
+    }
+    line.push(',');
+    push_int(line, r.amount);
+    line.push(',');
+    push_text(line, &r.currency);
+    line.push(',');
+    push_int(line, r.rate_bps);
+    line.push(',');
+    push_text(line, r.reason.as_deref().unwrap_or(""));
+    for t in [r.hold_until, r.approved_at, r.paid_at] {
+        line.push(',');
+        opt_time(line, t);
+    }
+    line.push(',');
+    push_text(line, r.payout_reference.as_deref().unwrap_or(""));
+    line.push_str("\r\n");
+}
+
+fn conversion_line(line: &mut String, r: &ConversionRow) {
+    push_text(line, &r.id);
+    line.push(',');
+    line.push_str(&iso_utc(r.created_at));
+    line.push_str(if r.livemode { ",true" } else { ",false" });
+    for text in [&r.affiliate_id, &r.affiliate_code, &r.stripe_object_id] {
+        line.push(',');
+        push_text(line, text);
+    }
+    line.push(',');
+    push_text(line, r.click_id.as_deref().unwrap_or(""));
+    line.push(',');
+    push_text(line, &r.attribution_method);
+    line.push(',');
+    push_int(line, r.amount);
+    line.push(',');
+    push_text(line, &r.currency);
+    line.push(',');
+    push_int(line, r.commission_amount);
+    line.push(',');
+    push_int(line, r.commission_rate_bps);
+    line.push(',');
+    push_text(line, &r.commission_status);
+    line.push_str("\r\n");
+}
+
+/// Where a streamed export stands.
+struct Cursor<F> {
+    db: Db,
+    merchant: String,
+    filter: F,
+    after: Option<(i64, String)>,
+    header: Option<&'static str>,
+    done: bool,
+}
+
+/// Streams `header` then every row, fetching pages with `fetch` and rendering with `render`.
+fn csv_stream<F, R, Fut>(
+    cursor: Cursor<F>,
+    fetch: fn(Db, String, F, PageRequest) -> Fut,
+    render: fn(&mut String, &R),
+    key: fn(&R) -> (i64, String),
+) -> impl Stream<Item = Result<Vec<u8>, io::Error>> + Send + 'static
+where
+    F: Clone + Send + 'static,
+    R: Send + 'static,
+    Fut: Future<Output = Result<crate::storage::page::Page<R>, StorageError>> + Send + 'static,
+{
+    stream::unfold(cursor, move |mut c| async move {
+        if c.done {
+            return None;
+        }
+        let page = PageRequest { after: c.after.take(), limit: PAGE };
+        let found = match fetch(c.db.clone(), c.merchant.clone(), c.filter.clone(), page).await {
+            Ok(found) => found,
+            Err(e) => {
+                // The 200 is already sent: cutting the stream tells the client it is incomplete.
+                tracing::error!(error = %e, "CSV export failed");
+                c.done = true;
+                return Some((Err(io::Error::other("export failed")), c));
+            }
+        };
+        let mut out = String::from(c.header.take().unwrap_or(""));
+        for row in &found.data {
+            render(&mut out, row);
+        }
+        c.after = found.data.last().map(key);
+        c.done = !found.has_more;
+        Some((Ok(out.into_bytes()), c))
+    })
+}
+
+fn attachment(name: &str) -> String {
+    format!("attachment; filename=\"{name}-{}.csv\"", &iso_utc(crate::now_ms())[..10])
+}
+
+/// CSV exports.
+#[derive(Debug)]
+pub struct ExportApi;
+
+#[OpenApi]
+impl ExportApi {
+    /// Exports commissions as CSV (amounts in minor units, times in UTC ISO 8601), newest first,
+    /// with the same filters as the list.
+    #[allow(clippy::too_many_arguments)]
+    #[oai(path = "/v1/commissions.csv", method = "get")]
+    async fn commissions_csv(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Live (`true`) or test (`false`, the default) data.
+        livemode: Query<Option<bool>>,
+        /// Only this status.
+        status: Query<Option<Status>>,
+        /// Only this affiliate's.
+        affiliate_id: Query<Option<String>>,
+        /// Created at or after (UTC epoch ms).
+        created_gte: Query<Option<i64>>,
+        /// Created before (UTC epoch ms).
+        created_lt: Query<Option<i64>>,
+    ) -> Result<Csv, ApiFailure> {
+        let filter = CommissionFilter {
+            livemode: livemode.0.unwrap_or(false),
+            status: status.0.map(Into::into),
+            affiliate_id: affiliate_id.0,
+            created_gte: created_gte.0,
+            created_lt: created_lt.0,
+        };
+        let cursor = Cursor {
+            db: state.db.clone(),
+            merchant: auth.0.merchant_id,
+            filter,
+            after: None,
+            header: Some(COMMISSION_HEADER),
+            done: false,
+        };
+        let rows = csv_stream(
+            cursor,
+            |db, merchant, f, page| async move { commissions::list(&db.pool, &merchant, &f, &page).await },
+            commission_line,
+            |r| (r.created_at, r.id.clone()),
+        );
+        Ok(Csv::Ok(Binary(Body::from_bytes_stream(rows)), attachment("commissions")))
+    }
+
+    /// Exports conversions as CSV, newest first, with the same filters as the list.
+    #[oai(path = "/v1/conversions.csv", method = "get")]
+    async fn conversions_csv(
+        &self,
+        auth: ApiKey,
+        state: poem::web::Data<&AppState>,
+        /// Live (`true`) or test (`false`, the default) data.
+        livemode: Query<Option<bool>>,
+        /// Only this affiliate's.
+        affiliate_id: Query<Option<String>>,
+        /// Created at or after (UTC epoch ms).
+        created_gte: Query<Option<i64>>,
+        /// Created before (UTC epoch ms).
+        created_lt: Query<Option<i64>>,
+    ) -> Result<Csv, ApiFailure> {
+        let filter = ConversionFilter {
+            livemode: livemode.0.unwrap_or(false),
+            affiliate_id: affiliate_id.0,
+            created_gte: created_gte.0,
+            created_lt: created_lt.0,
+        };
+        let cursor = Cursor {
+            db: state.db.clone(),
+            merchant: auth.0.merchant_id,
+            filter,
+            after: None,
+            header: Some(CONVERSION_HEADER),
+            done: false,
+        };
+        let rows = csv_stream(
+            cursor,
+            |db, merchant, f, page| async move { conversions::list_conversions(&db.pool, &merchant, &f, &page).await },
+            conversion_line,
+            |r| (r.created_at, r.id.clone()),
+        );
+        Ok(Csv::Ok(Binary(Body::from_bytes_stream(rows)), attachment("conversions")))
+    }
+}

@@ -1,0 +1,242 @@
+//! The origin's figures for `cargo xtask bench`, each a ratio of two runs side by side on this
+//! machine (never an absolute time):
+//! - click ingest (signature check, parse, de-duplication, affiliate lookup, multi-row insert)
+//!   vs a raw sqlx multi-row insert of the same rows into the same SQLite database (goal ≥ 0.8);
+//! - p99 of listing a filtered page of conversions with 1,000,000 rows present vs 10,000
+//!   (goal ≤ 2: keyset pagination on the right index).
+//!
+//! Prints one `figure value goal ratio` row per figure.
+
+use std::time::{Duration, Instant};
+
+use payref_origin::Db;
+use payref_origin::reconcile::ingest::store_batch;
+use payref_origin::seed::seed_demo;
+use payref_origin::storage::conversions::{ConversionFilter, list_conversions};
+use payref_origin::storage::page::PageRequest;
+use payref_shared::batch::{EventBatch, ReceivedEvent};
+use payref_shared::{ClickEvent, ClickId, EdgeEvent, ReferralCode, SiteKey, signature};
+
+const SECRET: &[u8] = b"bench-edge-secret";
+const LEAD_SECRET: &[u8] = b"bench-lead-secret-0123";
+const BATCH: usize = 1_000;
+const ROUNDS: usize = 12;
+
+fn temp_db_url(name: &str) -> (String, std::path::PathBuf) {
+    let dir = std::env::temp_dir().join(format!("payref-bench-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("bench temp dir");
+    (format!("sqlite://{}", dir.join("bench.db").display()), dir)
+}
+
+fn click_id(round: usize, n: usize, salt: u8) -> ClickId {
+    let mut b = [salt; 16];
+    b[..8].copy_from_slice(&(round as u64).to_be_bytes());
+    b[8..12].copy_from_slice(&(n as u32).to_be_bytes());
+    ClickId::from_bytes(b)
+}
+
+fn batch(round: usize, now: i64) -> EventBatch {
+    let events = (0..BATCH)
+        .map(|n| ReceivedEvent {
+            received_at_ms: now,
+            country: Some("DE".into()),
+            visitor: Some(format!("visitor-{round}-{n}")),
+            device: Some("desktop".into()),
+            event: EdgeEvent::Click(ClickEvent {
+                site: SiteKey::parse("site_bench").expect("site key"),
+                code: ReferralCode::parse("demo").expect("code"),
+                click_id: click_id(round, n, 1),
+                landing_url: "https://shop.example.com/pricing?ref=demo&utm_source=blog".into(),
+                referrer: "https://blog.example/post".into(),
+                utm: vec![("utm_source".into(), "blog".into())],
+            }),
+        })
+        .collect();
+    EventBatch { sent_at_ms: now, events }
+}
+
+/// The same rows as `batch`, inserted with plain multi-row INSERTs in one transaction.
+async fn raw_insert(db: &Db, merchant: &str, site: &str, affiliate: &str, round: usize, now: i64) {
+    let mut tx = db.pool.begin().await.expect("begin");
+    for chunk in (0..BATCH).collect::<Vec<_>>().chunks(500) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                let p: Vec<String> = (1..=14).map(|k| format!("${}", i * 14 + k)).collect();
+                format!("({})", p.join(", "))
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO clicks (merchant_id, click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, visitor, device, \
+             duplicate_of, received_at, stored_at) VALUES {}",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for n in chunk {
+            q = q
+                .bind(merchant)
+                .bind(click_id(round, *n, 2).to_text())
+                .bind(site)
+                .bind(affiliate)
+                .bind("demo")
+                .bind("https://shop.example.com/pricing?ref=demo&utm_source=blog")
+                .bind("https://blog.example/post")
+                .bind(r#"{"utm_source":"blog"}"#)
+                .bind("DE")
+                .bind(format!("raw-visitor-{round}-{n}"))
+                .bind("desktop")
+                .bind(None::<String>)
+                .bind(now)
+                .bind(now);
+        }
+        q.execute(&mut *tx).await.expect("raw insert");
+    }
+    tx.commit().await.expect("commit");
+}
+
+async fn ingest_ratio() -> f64 {
+    let (url, dir) = temp_db_url("ingest");
+    let db = Db::connect(&url).await.expect("bench database");
+    let seed = seed_demo(&db, "site_bench", None).await.expect("seed");
+    let (site,): (String,) = sqlx::query_as("SELECT id FROM sites WHERE site_key = 'site_bench'").fetch_one(&db.pool).await.expect("site");
+    let (affiliate,): (String,) =
+        sqlx::query_as("SELECT id FROM affiliates WHERE code = 'demo'").fetch_one(&db.pool).await.expect("affiliate");
+    let (mut ours, mut raw) = (Duration::ZERO, Duration::ZERO);
+    for round in 0..ROUNDS {
+        let now = payref_origin::now_ms();
+        let body = batch(round, now).to_json();
+        let header = signature::sign(SECRET, now, body.as_bytes());
+        let start = Instant::now();
+        signature::verify(&header, body.as_bytes(), &[SECRET], now).expect("signature");
+        let parsed = EventBatch::from_json(body.as_bytes()).expect("batch");
+        let report = store_batch(&db, parsed, LEAD_SECRET, now).await.expect("ingest");
+        let took = start.elapsed();
+        assert_eq!(report.stored, BATCH, "every bench click is counted");
+        let start = Instant::now();
+        raw_insert(&db, &seed.merchant_id, &site, &affiliate, round, now).await;
+        let raw_took = start.elapsed();
+        // The first round warms caches and statement preparation for both.
+        if round > 0 {
+            ours += took;
+            raw += raw_took;
+        }
+    }
+    let _ = std::fs::remove_dir_all(dir);
+    raw.as_secs_f64() / ours.as_secs_f64()
+}
+
+async fn add_conversions(db: &Db, merchant: &str, affiliates: &[String], from: usize, to: usize, start_ms: i64) {
+    let mut tx = db.pool.begin().await.expect("begin");
+    let ids: Vec<usize> = (from..to).collect();
+    for chunk in ids.chunks(500) {
+        let conv: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, $1, 0, ${}, ${}, 'client_reference_id', 4900, 'usd', ${})", i * 4 + 2, i * 4 + 3, i * 4 + 4, i * 4 + 5))
+            .collect();
+        let sql = format!(
+            "INSERT INTO conversions (id, merchant_id, livemode, stripe_object_id, affiliate_id, attribution_method, amount, currency, created_at) VALUES {}",
+            conv.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(merchant);
+        for n in chunk {
+            q = q
+                .bind(format!("cnv_{n:012}"))
+                .bind(format!("cs_{n:012}"))
+                .bind(&affiliates[n % affiliates.len()])
+                .bind(start_ms + *n as i64 * 1_000);
+        }
+        q.execute(&mut *tx).await.expect("conversions");
+        let com: Vec<String> = (0..chunk.len())
+            .map(|i| {
+                format!(
+                    "(${}, $1, ${}, ${}, 0, 3000, 1470, 'usd', 'pending', ${}, ${})",
+                    i * 4 + 2,
+                    i * 4 + 3,
+                    i * 4 + 4,
+                    i * 4 + 5,
+                    i * 4 + 5
+                )
+            })
+            .collect();
+        let sql = format!(
+            "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, currency, status, created_at, updated_at) VALUES {}",
+            com.join(", ")
+        );
+        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(merchant);
+        for n in chunk {
+            q = q
+                .bind(format!("com_{n:012}"))
+                .bind(format!("cnv_{n:012}"))
+                .bind(&affiliates[n % affiliates.len()])
+                .bind(start_ms + *n as i64 * 1_000);
+        }
+        q.execute(&mut *tx).await.expect("commissions");
+    }
+    tx.commit().await.expect("commit");
+}
+
+/// p99 of listing one affiliate's conversions in a date range, first pages and deep pages.
+async fn list_p99(db: &Db, merchant: &str, affiliates: &[String], rows: usize, start_ms: i64) -> Duration {
+    let mut samples = Vec::new();
+    for i in 0..400usize {
+        let affiliate = &affiliates[i % affiliates.len()];
+        // A cursor somewhere in the table (an existing conversion of this affiliate), or none.
+        let after = (i % 2 == 1).then(|| {
+            let n = (i * 7_919 % rows) / affiliates.len() * affiliates.len() + i % affiliates.len();
+            (start_ms + n as i64 * 1_000, format!("cnv_{n:012}"))
+        });
+        let filter =
+            ConversionFilter { livemode: false, affiliate_id: Some(affiliate.clone()), created_gte: Some(start_ms), created_lt: None };
+        let page = PageRequest { after, limit: 25 };
+        let start = Instant::now();
+        let found = list_conversions(&db.pool, merchant, &filter, &page).await.expect("list");
+        samples.push(start.elapsed());
+        assert!(!found.data.is_empty() || page.after.is_some(), "the first page is never empty");
+    }
+    samples.sort();
+    samples[samples.len() * 99 / 100]
+}
+
+async fn list_ratio() -> (f64, Duration, Duration) {
+    let (url, dir) = temp_db_url("list");
+    let db = Db::connect(&url).await.expect("bench database");
+    let seed = seed_demo(&db, "site_bench", None).await.expect("seed");
+    let mut affiliates = Vec::new();
+    for n in 0..10 {
+        let id = format!("aff_bench{n}");
+        sqlx::query("INSERT INTO affiliates (id, merchant_id, campaign_id, code, name, status, created_at) VALUES ($1, $2, $3, $4, 'B', 'active', 0)")
+            .bind(&id)
+            .bind(&seed.merchant_id)
+            .bind(&seed.campaign_id)
+            .bind(format!("bench{n}"))
+            .execute(&db.pool)
+            .await
+            .expect("affiliate");
+        affiliates.push(id);
+    }
+    let start_ms = 1_700_000_000_000;
+    add_conversions(&db, &seed.merchant_id, &affiliates, 0, 10_000, start_ms).await;
+    sqlx::query("ANALYZE").execute(&db.pool).await.expect("analyze");
+    list_p99(&db, &seed.merchant_id, &affiliates, 10_000, start_ms).await;
+    let small = list_p99(&db, &seed.merchant_id, &affiliates, 10_000, start_ms).await;
+    for from in (10_000..1_000_000).step_by(50_000) {
+        add_conversions(&db, &seed.merchant_id, &affiliates, from, (from + 50_000).min(1_000_000), start_ms).await;
+    }
+    sqlx::query("ANALYZE").execute(&db.pool).await.expect("analyze");
+    list_p99(&db, &seed.merchant_id, &affiliates, 1_000_000, start_ms).await;
+    let large = list_p99(&db, &seed.merchant_id, &affiliates, 1_000_000, start_ms).await;
+    let _ = std::fs::remove_dir_all(dir);
+    (large.as_secs_f64() / small.as_secs_f64(), small, large)
+}
+
+#[tokio::main]
+async fn main() {
+    let ingest = ingest_ratio().await;
+    println!("{:<28} {:>12.2} {:>12} {:>10.2}", "ingest ÷ raw insert (SQLite)", ingest, "≥ 0.8", ingest / 0.8);
+    let (list, small, large) = list_ratio().await;
+    println!("{:<28} {:>12.2} {:>12} {:>10.2}", "list p99 1M ÷ 10k (SQLite)", list, "≤ 2", list / 2.0);
+    println!(
+        "  (p99 {:.2} ms at 10k rows, {:.2} ms at 1M rows; this machine, for context only)",
+        small.as_secs_f64() * 1e3,
+        large.as_secs_f64() * 1e3
+    );
+}
