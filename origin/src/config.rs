@@ -27,6 +27,8 @@ pub struct Config {
     /// database alone cannot be matched against a list of known emails. At least 16 bytes;
     /// changing it makes existing leads unmatchable.
     pub lead_secret: Vec<u8>,
+    /// `PAYREF_METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
+    pub metrics_token: Option<String>,
     /// `PAYREF_JOB_INTERVAL_SECS`: how often periodic jobs (holds ending) run, default 60.
     pub job_interval: std::time::Duration,
 }
@@ -54,6 +56,7 @@ impl Config {
             })?,
         };
         Ok(Self {
+            metrics_token: var("PAYREF_METRICS_TOKEN"),
             lead_secret: lead_secret.into_bytes(),
             job_interval: std::time::Duration::from_secs(job_interval),
             database_url: var("PAYREF_DATABASE_URL").unwrap_or_else(|| "sqlite://payref.db".into()),

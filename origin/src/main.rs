@@ -61,8 +61,14 @@ async fn serve() -> anyhow::Result<()> {
     let db = Db::connect(&config.database_url).await.context("opening the database")?;
     let listener = std::net::TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(addr = %config.bind, "payref origin listening");
-    tokio::spawn(payref_origin::reconcile::jobs::run(db.clone(), config.job_interval));
-    let state = AppState { db, edge_secrets: Arc::new(config.edge_secrets), lead_secret: Arc::new(config.lead_secret) };
+    let state = AppState {
+        db,
+        edge_secrets: Arc::new(config.edge_secrets),
+        lead_secret: Arc::new(config.lead_secret),
+        metrics: Arc::default(),
+        metrics_token: config.metrics_token.map(Arc::new),
+    };
+    tokio::spawn(payref_origin::reconcile::jobs::run(state.db.clone(), config.job_interval, state.metrics.clone()));
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.
         if tokio::signal::ctrl_c().await.is_err() {

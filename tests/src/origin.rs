@@ -85,6 +85,11 @@ async fn database(backend: Backend) -> (String, Option<TempDir>) {
 
 /// Starts an origin with the demo merchant seeded and `webhook_secret` for test mode.
 pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin {
+    spawn_origin_with(backend, webhook_secret, None).await
+}
+
+/// As [`spawn_origin`], with `/metrics` behind `metrics_token` when one is given.
+pub async fn spawn_origin_with(backend: Backend, webhook_secret: &str, metrics_token: Option<&str>) -> TestOrigin {
     let (url, dir) = database(backend).await;
     let db = Db::connect(&url).await.expect("opening the test database");
     let seed = seed_demo(&db, SITE_KEY, Some(webhook_secret)).await.expect("seeding");
@@ -94,6 +99,8 @@ pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin 
         db: db.clone(),
         edge_secrets: Arc::new(vec![EDGE_SECRET.as_bytes().to_vec()]),
         lead_secret: Arc::new(LEAD_SECRET.as_bytes().to_vec()),
+        metrics: Arc::default(),
+        metrics_token: metrics_token.map(|t| Arc::new(t.to_owned())),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(http::serve(state, listener, async move {

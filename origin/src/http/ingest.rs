@@ -26,5 +26,7 @@ pub async fn ingest_events(req: &Request, body: Body, Data(state): Data<&AppStat
     let secrets: Vec<&[u8]> = state.edge_secrets.iter().map(Vec::as_slice).collect();
     signature::verify(&header, &bytes, &secrets, now_ms()).map_err(|e| ApiError::bad_request("bad_signature", e.to_string()))?;
     let batch = EventBatch::from_json(&bytes).map_err(|e| ApiError::bad_request("invalid_batch", e.to_string()))?;
-    Ok(Json(store_batch(&state.db, batch, &state.lead_secret, now_ms()).await?))
+    let report = store_batch(&state.db, batch, &state.lead_secret, now_ms()).await?;
+    state.metrics.ingested([report.stored, report.repeats, report.duplicates, report.leads, report.lead_duplicates, report.rejected.len()]);
+    Ok(Json(report))
 }

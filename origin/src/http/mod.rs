@@ -11,9 +11,11 @@ use std::sync::Arc;
 
 use poem::http::StatusCode;
 use poem::listener::TcpAcceptor;
-use poem::{Endpoint, EndpointExt, Route, Server, get, handler, post};
+use poem::web::Data;
+use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, handler, post};
 
 use crate::Db;
+use crate::metrics::Metrics;
 use error::{ApiError, envelope};
 
 /// What every handler can reach.
@@ -25,6 +27,24 @@ pub struct AppState {
     pub edge_secrets: Arc<Vec<Vec<u8>>>,
     /// The key leads' email hashes are stored under.
     pub lead_secret: Arc<Vec<u8>>,
+    /// The process's counters, served at `/metrics`.
+    pub metrics: Arc<Metrics>,
+    /// When set, `/metrics` requires `Authorization: Bearer <token>`.
+    pub metrics_token: Option<Arc<String>>,
+}
+
+#[handler]
+fn metrics(req: &poem::Request, Data(state): Data<&AppState>) -> Result<poem::Response, ApiError> {
+    if let Some(token) = &state.metrics_token {
+        let presented = req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+        // Constant-time compare: the token guards business volumes.
+        let ok =
+            presented.is_some_and(|p| p.len() == token.len() && p.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0);
+        if !ok {
+            return Err(ApiError::Unauthorized("a valid metrics token is required"));
+        }
+    }
+    Ok(poem::Response::builder().content_type("text/plain; version=0.0.4").body(state.metrics.render()))
 }
 
 #[handler]
@@ -34,8 +54,10 @@ fn healthz() -> &'static str {
 
 /// The whole HTTP application.
 pub fn app(state: AppState) -> impl Endpoint {
+    let counters = state.metrics.clone();
     Route::new()
         .at("/healthz", get(healthz))
+        .at("/metrics", get(metrics))
         .at("/v1/ingest/events", post(ingest::ingest_events))
         .at("/v1/stripe/webhooks/:merchant_id/:mode", post(webhooks::receive))
         .at("/v1/edge/sites/:site_key", get(edge::site_config))
@@ -60,6 +82,15 @@ pub fn app(state: AppState) -> impl Endpoint {
                 _ => "internal",
             };
             envelope(status, code, &err.to_string())
+        })
+        .around(move |ep, req| {
+            let counters = counters.clone();
+            async move {
+                let start = std::time::Instant::now();
+                let resp = ep.call(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response());
+                counters.request(resp.status().as_u16(), start.elapsed().as_secs_f64());
+                Ok(resp)
+            }
         })
 }
 

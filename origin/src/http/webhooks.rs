@@ -59,6 +59,7 @@ async fn store_and_process(state: &AppState, merchant_id: &str, event: &Event, p
         stripe_events::RawEvent { merchant_id, event_id: &event.id, livemode: event.livemode, event_type: &event.event_type, payload };
     let mut conn = state.db.pool.acquire().await?;
     stripe_events::insert_event(&mut conn, &raw, now).await?;
+    state.metrics.webhook();
     drop(conn);
     let mut tx = state.db.pool.begin().await?;
     if stripe_events::is_processed(&mut tx, merchant_id, &event.id).await? {

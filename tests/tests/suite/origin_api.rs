@@ -147,3 +147,43 @@ async fn unknown_routes_and_methods_answer_in_the_error_envelope() {
     let wrong = client.get(format!("{}/v1/ingest/events", origin.url)).send().await.unwrap();
     assert_eq!(error_code(wrong, 405).await, "method_not_allowed");
 }
+
+async fn metrics_text(origin: &TestOrigin, token: Option<&str>) -> (u16, String) {
+    let mut req = Client::new().get(format!("{}/metrics", origin.url));
+    if let Some(t) = token {
+        req = req.bearer_auth(t);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn metrics_count_requests_and_ingested_events() {
+    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    ingest(&origin, &click_batch("site_demo", 11), EDGE_SECRET).await;
+    ingest(&origin, &click_batch("site_demo", 11), EDGE_SECRET).await;
+    Client::new().get(format!("{}/v1/nowhere", origin.url)).send().await.unwrap();
+    let (status, text) = metrics_text(&origin, None).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("payref_ingest_events_total{outcome=\"stored\"} 1\n"), "{text}");
+    assert!(text.contains("payref_ingest_events_total{outcome=\"duplicate\"} 1\n"), "{text}");
+    assert!(text.contains("payref_http_requests_total{status=\"4xx\"} 1\n"), "{text}");
+    let ok_count: u64 = text
+        .lines()
+        .find_map(|l| l.strip_prefix("payref_http_requests_total{status=\"2xx\"} "))
+        .and_then(|n| n.parse().ok())
+        .expect("a 2xx counter");
+    assert!(ok_count >= 3, "two ingests and the start-up health check: {text}");
+    assert!(text.contains("# TYPE payref_http_request_duration_seconds histogram"));
+}
+
+#[tokio::test]
+async fn metrics_can_require_a_token() {
+    let origin = payref_tests::origin::spawn_origin_with(Backend::Sqlite, SECRET, Some("scrape-me")).await;
+    assert_eq!(metrics_text(&origin, None).await.0, 401);
+    assert_eq!(metrics_text(&origin, Some("scrape-mf")).await.0, 401);
+    assert_eq!(metrics_text(&origin, Some("scrape-me-too")).await.0, 401);
+    let (status, text) = metrics_text(&origin, Some("scrape-me")).await;
+    assert_eq!(status, 200);
+    assert!(text.contains("payref_http_requests_total{status=\"4xx\"} 3\n"), "the refusals were counted: {text}");
+}
