@@ -10,7 +10,7 @@ use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
 use crate::storage::affiliates::{self, NewAffiliate};
 use crate::storage::{Db, merchants};
-use crate::storage::{campaigns, sites};
+use crate::storage::{campaigns, sites, stripe_connections};
 
 async fn require_merchant(db: &Db, merchant: &str) -> anyhow::Result<()> {
     if !merchants::merchant_exists(&db.pool, merchant).await? {
@@ -19,7 +19,7 @@ async fn require_merchant(db: &Db, merchant: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `payref merchant …`.
+/// `payref merchant …`; the Stripe commands need the keyring (`PAYREF_ENCRYPTION_KEYS`).
 pub async fn merchant(db: &Db, cmd: MerchantCommand) -> anyhow::Result<String> {
     match cmd {
         MerchantCommand::Create { name, currency } => {
@@ -38,9 +38,19 @@ pub async fn merchant(db: &Db, cmd: MerchantCommand) -> anyhow::Result<String> {
                 bail!("the webhook signing secret starts with whsec_ (Stripe shows it on the endpoint's page)");
             }
             let live = matches!(mode, Mode::Live);
-            merchants::set_webhook_secret(&db.pool, &merchant, live, &secret).await?;
+            let keyring = crate::config::keyring_from_env()?;
+            stripe_connections::set_webhook_secret(&db.pool, &keyring, &merchant, live, secret.trim()).await?;
             let mode = if live { "live" } else { "test" };
             Ok(format!("webhook endpoint: /v1/stripe/webhooks/{merchant}/{mode}"))
+        }
+        MerchantCommand::StripeKey { merchant, mode, key } => {
+            require_merchant(db, &merchant).await?;
+            let live = matches!(mode, Mode::Live);
+            let key = key.trim();
+            crate::domain::secrets::check_stripe_key(key, live).map_err(|e| anyhow::anyhow!("--key {e}"))?;
+            let keyring = crate::config::keyring_from_env()?;
+            stripe_connections::set_api_key(&db.pool, &keyring, &merchant, live, key).await?;
+            Ok(format!("stored {} (sealed)", crate::domain::secrets::key_hint(key)))
         }
     }
 }

@@ -69,6 +69,18 @@ pub enum MerchantCommand {
         #[arg(long, env = "PAYREF_WEBHOOK_SECRET", hide_env_values = true)]
         secret: String,
     },
+    /// Set the Stripe secret or restricted key (sk_…/rk_…) of one mode; stored sealed.
+    StripeKey {
+        /// The merchant's id.
+        #[arg(long)]
+        merchant: String,
+        /// test or live.
+        #[arg(long)]
+        mode: Mode,
+        /// The key; read from PAYREF_STRIPE_KEY when absent (keeps it out of shell history).
+        #[arg(long, env = "PAYREF_STRIPE_KEY", hide_env_values = true)]
+        key: String,
+    },
 }
 
 /// Stripe account mode.

@@ -2,6 +2,8 @@
 
 use std::net::SocketAddr;
 
+use crate::domain::secrets::Keyring;
+
 /// Why the configuration could not be read; names the variable.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -14,7 +16,7 @@ pub enum ConfigError {
 }
 
 /// Everything the origin needs to start.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct Config {
     /// `PAYREF_DATABASE_URL`: `sqlite://file.db` (default `sqlite://payref.db`) or `postgres://…`.
     pub database_url: String,
@@ -27,10 +29,19 @@ pub struct Config {
     /// database alone cannot be matched against a list of known emails. At least 16 bytes;
     /// changing it makes existing leads unmatchable.
     pub lead_secret: Vec<u8>,
+    /// `PAYREF_ENCRYPTION_KEYS`: the keyring Stripe secrets are sealed with.
+    pub keyring: Keyring,
     /// `PAYREF_METRICS_TOKEN`: when set, `/metrics` requires it as a bearer token.
     pub metrics_token: Option<String>,
     /// `PAYREF_JOB_INTERVAL_SECS`: how often periodic jobs (holds ending) run, default 60.
     pub job_interval: std::time::Duration,
+}
+
+/// `PAYREF_ENCRYPTION_KEYS`: `<version>:<64 hex digits>`, comma-separated, current key first
+/// (generate one with `openssl rand -hex 32`). Required wherever Stripe secrets are read or written.
+pub fn keyring_from_env() -> Result<Keyring, ConfigError> {
+    let spec = var("PAYREF_ENCRYPTION_KEYS").ok_or(ConfigError::Missing("PAYREF_ENCRYPTION_KEYS"))?;
+    Keyring::parse(&spec).map_err(|why| ConfigError::Invalid { name: "PAYREF_ENCRYPTION_KEYS", why })
 }
 
 fn var(name: &str) -> Option<String> {
@@ -56,6 +67,7 @@ impl Config {
             })?,
         };
         Ok(Self {
+            keyring: keyring_from_env()?,
             metrics_token: var("PAYREF_METRICS_TOKEN"),
             lead_secret: lead_secret.into_bytes(),
             job_interval: std::time::Duration::from_secs(job_interval),

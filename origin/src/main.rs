@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::Parser;
 use payref_origin::cli::{Cli, Command};
 use payref_origin::http::{self, AppState};
+use payref_origin::storage::stripe_connections;
 use payref_origin::{Config, Db, admin, seed};
 
 #[tokio::main]
@@ -37,8 +38,14 @@ async fn run(command: Command) -> anyhow::Result<()> {
     let output = match command {
         Command::Serve => return serve().await,
         Command::Migrate => {
-            open().await?;
-            "schema is up to date".to_owned()
+            let db = open().await?;
+            match payref_origin::config::keyring_from_env() {
+                Ok(keyring) => {
+                    let n = stripe_connections::reseal_all(&db.pool, &keyring).await?;
+                    format!("schema is up to date; {n} Stripe secret(s) re-sealed with key v{}", keyring.current_version())
+                }
+                Err(_) => "schema is up to date (set PAYREF_ENCRYPTION_KEYS to re-seal Stripe secrets)".to_owned(),
+            }
         }
         Command::Merchant(c) => admin::merchant(&open().await?, c).await?,
         Command::Site(c) => admin::site(&open().await?, c).await?,
@@ -47,8 +54,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Affiliate(c) => admin::affiliate(&open().await?, c).await?,
         Command::SeedDemo { site_key, webhook_secret } => {
             payref_shared::SiteKey::parse(&site_key).map_err(|e| anyhow::anyhow!("--site-key is invalid: {e}"))?;
-            let seeded =
-                seed::seed_demo(&open().await?, &site_key, webhook_secret.as_deref()).await.context("seeding the demo merchant")?;
+            let keyring = payref_origin::config::keyring_from_env()?;
+            let seeded = seed::seed_demo(&open().await?, &keyring, &site_key, webhook_secret.as_deref())
+                .await
+                .context("seeding the demo merchant")?;
             serde_json::to_string_pretty(&seeded)?
         }
     };
@@ -59,12 +68,17 @@ async fn run(command: Command) -> anyhow::Result<()> {
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
     let db = Db::connect(&config.database_url).await.context("opening the database")?;
+    let resealed = stripe_connections::reseal_all(&db.pool, &config.keyring).await.context("re-sealing Stripe secrets")?;
+    if resealed > 0 {
+        tracing::info!(resealed, key_version = config.keyring.current_version(), "Stripe secrets re-sealed with the current key");
+    }
     let listener = std::net::TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
     tracing::info!(addr = %config.bind, "payref origin listening");
     let state = AppState {
         db,
         edge_secrets: Arc::new(config.edge_secrets),
         lead_secret: Arc::new(config.lead_secret),
+        keyring: Arc::new(config.keyring),
         metrics: Arc::default(),
         metrics_token: config.metrics_token.map(Arc::new),
     };

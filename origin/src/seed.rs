@@ -5,9 +5,10 @@ use serde::Serialize;
 use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
 use crate::domain::ids::new_click_id;
+use crate::domain::secrets::Keyring;
 use crate::storage::affiliates::{self, NewAffiliate};
 use crate::storage::{Db, StorageError, merchants};
-use crate::storage::{campaigns, sites};
+use crate::storage::{campaigns, sites, stripe_connections};
 
 /// Commission rate of the demo campaign: 30%.
 pub const DEMO_RATE_BPS: i64 = 3_000;
@@ -30,7 +31,7 @@ pub struct DemoSeed {
 }
 
 /// Creates a merchant with a site, a 30% campaign, the affiliate `demo` and an API key.
-pub async fn seed_demo(db: &Db, site_key: &str, webhook_secret: Option<&str>) -> Result<DemoSeed, StorageError> {
+pub async fn seed_demo(db: &Db, keyring: &Keyring, site_key: &str, webhook_secret: Option<&str>) -> Result<DemoSeed, StorageError> {
     let pool = &db.pool;
     let merchant_id = merchants::create_merchant(pool, "Demo Shop", "usd").await?;
     sites::create(pool, &merchant_id, site_key, "Demo shop", &[]).await?;
@@ -47,7 +48,7 @@ pub async fn seed_demo(db: &Db, site_key: &str, webhook_secret: Option<&str>) ->
     let key = api_key::generate();
     merchants::create_api_key(pool, &merchant_id, &key.prefix, &key.token_hash, Scope::Write).await?;
     let webhook_secret = webhook_secret.map_or_else(|| format!("whsec_{}", new_click_id()), str::to_owned);
-    merchants::set_webhook_secret(pool, &merchant_id, false, &webhook_secret).await?;
+    stripe_connections::set_webhook_secret(pool, keyring, &merchant_id, false, &webhook_secret).await?;
     Ok(DemoSeed {
         merchant_id,
         site_key: site_key.to_owned(),

@@ -3,8 +3,12 @@
 
 use std::process::{Command, Output};
 
+const KEYS: &str = "1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
 struct Cli {
     dir: std::path::PathBuf,
+    /// Everything the commands logged (at trace level).
+    log: std::cell::RefCell<String>,
 }
 
 impl Cli {
@@ -12,16 +16,23 @@ impl Cli {
         let dir = std::env::temp_dir().join(format!("payref-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        Self { dir }
+        Self { dir, log: std::cell::RefCell::default() }
     }
 
     fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_payref"))
-            .args(args)
-            .env("PAYREF_DATABASE_URL", format!("sqlite://{}", self.dir.join("p.db").display()))
-            .env("PAYREF_LOG", "warn")
-            .output()
-            .expect("running payref")
+        let out = self.command().args(args).output().expect("running payref");
+        self.log.borrow_mut().push_str(&String::from_utf8_lossy(&out.stderr));
+        out
+    }
+
+    fn command(&self) -> Command {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_payref"));
+        c.env("PAYREF_DATABASE_URL", format!("sqlite://{}", self.dir.join("p.db").display()))
+            .env("PAYREF_LOG", "trace")
+            .env("PAYREF_ENCRYPTION_KEYS", KEYS)
+            .env("PAYREF_EDGE_SECRET", "edge-secret-for-cli-tests")
+            .env("PAYREF_LEAD_SECRET", "lead-secret-for-cli-tests");
+        c
     }
 
     /// Runs and returns the first line of stdout, failing the test when the command fails.
@@ -48,7 +59,7 @@ impl Drop for Cli {
 #[test]
 fn a_merchant_is_set_up_from_nothing() {
     let cli = Cli::new("setup");
-    assert_eq!(cli.ok(&["migrate"]), "schema is up to date");
+    assert_eq!(cli.ok(&["migrate"]), "schema is up to date; 0 Stripe secret(s) re-sealed with key v1");
     let merchant = cli.ok(&["merchant", "create", "--name", "Acme", "--currency", "EUR"]);
     assert!(merchant.starts_with("mer_"), "{merchant}");
     let endpoint = cli.ok(&["merchant", "stripe-webhook-secret", "--merchant", &merchant, "--mode", "live", "--secret", "whsec_abc"]);
@@ -103,4 +114,80 @@ fn bad_input_gets_a_clear_message() {
             .contains("whsec_")
     );
     assert!(cli.refused(&["frobnicate"]).contains("unrecognized subcommand"));
+}
+
+/// Sends one HTTP/1.1 request to `port`; returns the status code.
+fn http(port: u16, request: &str) -> u16 {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connecting to payref serve");
+    stream.write_all(request.as_bytes()).expect("sending");
+    let mut answer = String::new();
+    let _ = stream.read_to_string(&mut answer);
+    answer.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+}
+
+#[test]
+fn secrets_never_appear_in_clear_in_the_database_or_the_logs() {
+    const WEBHOOK: &str = "whsec_CliSigningSecretValue0123456789";
+    const STRIPE: &str = "sk_test_51CliSecretKeyValue000000000000004242";
+    let cli = Cli::new("secrets");
+    let merchant = cli.ok(&["merchant", "create", "--name", "Acme"]);
+    cli.ok(&["merchant", "stripe-webhook-secret", "--merchant", &merchant, "--mode", "test", "--secret", WEBHOOK]);
+    assert_eq!(
+        cli.ok(&["merchant", "stripe-key", "--merchant", &merchant, "--mode", "test", "--key", STRIPE]),
+        "stored sk_test_…4242 (sealed)"
+    );
+    let token = cli.ok(&["api-key", "create", "--merchant", &merchant]);
+
+    let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    // A file, not a pipe: a full pipe would stall the server mid-test.
+    let log_path = std::env::temp_dir().join(format!("payref-cli-serve-{}.log", std::process::id()));
+    let log_file = std::fs::File::create(&log_path).expect("serve log file");
+    let mut serve = cli.command().arg("serve").env("PAYREF_BIND", format!("127.0.0.1:{port}")).stderr(log_file).spawn().expect("serve");
+    let up = (0..100).any(|_| {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_ok()
+    });
+    assert!(up, "payref serve did not start");
+    let get = |auth: &str| {
+        http(port, &format!("GET /v1/merchant HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {auth}\r\nConnection: close\r\n\r\n"))
+    };
+    assert_eq!(get(&token), 200);
+    assert_eq!(get(&format!("{token}x")), 401, "a wrong key is refused (and must not be logged)");
+    let body = r#"{"secret_key":"sk_test_51ThroughTheApiKeyValue00000000000001"}"#;
+    let post = format!(
+        "POST /v1/merchant/stripe/test HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    assert_eq!(http(port, &post), 200);
+    let webhook = format!(
+        "POST /v1/stripe/webhooks/{merchant}/test HTTP/1.1\r\nHost: x\r\nStripe-Signature: t=1,v1=00\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    assert_eq!(http(port, &webhook), 400);
+    let _ = serve.kill();
+    let _ = serve.wait();
+    let log = format!("{}{}", cli.log.borrow(), std::fs::read_to_string(&log_path).unwrap_or_default());
+    let _ = std::fs::remove_file(&log_path);
+    assert!(log.contains("payref origin listening"), "the log was captured: {log}");
+
+    let mut stored = Vec::new();
+    for entry in std::fs::read_dir(&cli.dir).expect("database dir") {
+        stored.extend(std::fs::read(entry.expect("entry").path()).expect("database file"));
+    }
+    let stored = String::from_utf8_lossy(&stored);
+    assert!(stored.contains("Acme"), "the scan sees the stored data");
+    for secret in [WEBHOOK, STRIPE, token.as_str(), "ThroughTheApiKeyValue"] {
+        assert!(!stored.contains(secret), "{secret} is stored in clear");
+        assert!(!log.contains(secret), "{secret} is in the log");
+    }
+
+    let rotated = format!("2:{},{KEYS}", "ff".repeat(32));
+    let out = cli.command().arg("migrate").env("PAYREF_ENCRYPTION_KEYS", &rotated).output().expect("migrate");
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "schema is up to date; 2 Stripe secret(s) re-sealed with key v2");
+    let out = cli.command().arg("migrate").env("PAYREF_ENCRYPTION_KEYS", format!("2:{}", "ff".repeat(32))).output().expect("migrate");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        "schema is up to date; 0 Stripe secret(s) re-sealed with key v2",
+        "the old key is no longer needed"
+    );
 }

@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use payref_origin::Db;
 use payref_origin::domain::api_key::{self, Scope};
+use payref_origin::domain::secrets::Keyring;
 use payref_origin::http::{self, AppState};
 use payref_origin::seed::{DemoSeed, seed_demo};
 use payref_origin::storage::merchants;
@@ -18,6 +19,8 @@ async fn key_for(db: &Db, merchant_id: &str, scope: Scope) -> String {
 pub const EDGE_SECRET: &str = "test-edge-secret";
 /// The key the tests' origins store lead email hashes under.
 pub const LEAD_SECRET: &str = "test-lead-secret-0123456789";
+/// The keyring the tests' origins seal Stripe secrets with.
+pub const ENCRYPTION_KEYS: &str = "1:5f3c2a1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a";
 /// The demo site key the tests use.
 pub const SITE_KEY: &str = "site_demo";
 
@@ -92,13 +95,15 @@ pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin 
 pub async fn spawn_origin_with(backend: Backend, webhook_secret: &str, metrics_token: Option<&str>) -> TestOrigin {
     let (url, dir) = database(backend).await;
     let db = Db::connect(&url).await.expect("opening the test database");
-    let seed = seed_demo(&db, SITE_KEY, Some(webhook_secret)).await.expect("seeding");
+    let keyring = Arc::new(Keyring::parse(ENCRYPTION_KEYS).expect("test keyring"));
+    let seed = seed_demo(&db, &keyring, SITE_KEY, Some(webhook_secret)).await.expect("seeding");
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the origin");
     let addr = listener.local_addr().expect("origin address");
     let state = AppState {
         db: db.clone(),
         edge_secrets: Arc::new(vec![EDGE_SECRET.as_bytes().to_vec()]),
         lead_secret: Arc::new(LEAD_SECRET.as_bytes().to_vec()),
+        keyring,
         metrics: Arc::default(),
         metrics_token: metrics_token.map(|t| Arc::new(t.to_owned())),
     };
@@ -125,6 +130,36 @@ impl TestOrigin {
         let campaign = payref_origin::storage::campaigns::insert(pool, &merchant, &rules).await.expect("creating a campaign");
         let token = key_for(&self.db, &merchant, Scope::Write).await;
         (merchant, campaign, token)
+    }
+
+    /// Everything the database holds, as text: every file of an SQLite database (main file,
+    /// WAL and shared memory, free pages included), or every row of every table on PostgreSQL.
+    pub async fn stored_text(&self) -> String {
+        match &self._dir {
+            Some(dir) => {
+                let mut all = Vec::new();
+                for entry in std::fs::read_dir(&dir.0).expect("reading the database dir") {
+                    all.extend(std::fs::read(entry.expect("dir entry").path()).expect("reading a database file"));
+                }
+                String::from_utf8_lossy(&all).into_owned()
+            }
+            None => {
+                let tables: Vec<(String,)> =
+                    sqlx::query_as("SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'")
+                        .fetch_all(&self.db.pool)
+                        .await
+                        .expect("listing tables");
+                let mut all = String::new();
+                for (t,) in tables {
+                    // Table names come from the catalogue, not from input.
+                    let sql = format!("SELECT COALESCE(string_agg(row_to_json(t)::text, ''), '') FROM \"{t}\" t");
+                    let (text,): (String,) =
+                        sqlx::query_as(sqlx::AssertSqlSafe(sql)).fetch_one(&self.db.pool).await.expect("dumping a table");
+                    all.push_str(&text);
+                }
+                all
+            }
+        }
     }
 
     /// Number of rows in `table` (a fixed name from the test, never input).

@@ -67,10 +67,12 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
     let database_url = format!("sqlite://{}", dir.join("payref.db").display());
     let edge_secret = random_secret()?;
     let lead_secret = random_secret()?;
+    let encryption_keys = format!("1:{}{}", random_secret()?, &random_secret()?[..16]);
 
     let seeded = Command::new(ctx.debug_bin("payref"))
         .arg("seed-demo")
         .env("PAYREF_DATABASE_URL", &database_url)
+        .env("PAYREF_ENCRYPTION_KEYS", &encryption_keys)
         .output()
         .context("seeding the demo merchant")?;
     if !seeded.status.success() {
@@ -93,7 +95,8 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
             .env("PAYREF_DATABASE_URL", &database_url)
             .env("PAYREF_BIND", format!("127.0.0.1:{}", ports.origin))
             .env("PAYREF_EDGE_SECRET", &edge_secret)
-            .env("PAYREF_LEAD_SECRET", &lead_secret),
+            .env("PAYREF_LEAD_SECRET", &lead_secret)
+            .env("PAYREF_ENCRYPTION_KEYS", &encryption_keys),
     )?);
     wait_http(ports.origin, "/healthz", Duration::from_secs(30), "the origin")?;
     services.push(Service::start(

@@ -30,3 +30,4 @@ pub mod csv;
 pub mod ids;
 pub mod lead;
 pub mod link;
+pub mod secrets;

@@ -15,6 +15,7 @@ use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, handler, post};
 
 use crate::Db;
+use crate::domain::secrets::Keyring;
 use crate::metrics::Metrics;
 use error::{ApiError, envelope};
 
@@ -27,6 +28,8 @@ pub struct AppState {
     pub edge_secrets: Arc<Vec<Vec<u8>>>,
     /// The key leads' email hashes are stored under.
     pub lead_secret: Arc<Vec<u8>>,
+    /// The keys Stripe secrets are sealed with.
+    pub keyring: Arc<Keyring>,
     /// The process's counters, served at `/metrics`.
     pub metrics: Arc<Metrics>,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.

@@ -11,7 +11,7 @@ use super::AppState;
 use super::error::{ApiError, read_body};
 use crate::now_ms;
 use crate::reconcile::checkout::{Outcome, record_session};
-use crate::storage::{StorageError, merchants, stripe_events};
+use crate::storage::{StorageError, stripe_connections, stripe_events};
 use crate::stripe::event::{CheckoutSession, Event};
 use crate::stripe::signature;
 
@@ -34,8 +34,9 @@ pub async fn receive(
         }
     };
     let bytes = read_body(body, WEBHOOK_BODY_LIMIT).await?;
-    let secret =
-        merchants::webhook_secret(&state.db.pool, &merchant_id, livemode).await?.ok_or(ApiError::NotFound("no such webhook endpoint"))?;
+    let secret = stripe_connections::webhook_secret(&state.db.pool, &state.keyring, &merchant_id, livemode)
+        .await?
+        .ok_or(ApiError::NotFound("no such webhook endpoint"))?;
     let header = req
         .headers()
         .get("stripe-signature")

@@ -1,21 +1,10 @@
-//! Merchants and their settings: API keys, Stripe secrets.
+//! Merchants and their settings and API keys (Stripe secrets: `stripe_connections`).
 
 use sqlx::AnyPool;
 
-use super::{StorageError, flag};
+use super::StorageError;
 use crate::domain::{api_key::Scope, ids::new_id};
 use crate::now_ms;
-
-/// The webhook signing secret of a merchant's Stripe account in one mode; `None` when the
-/// merchant or that mode's connection does not exist.
-pub async fn webhook_secret(pool: &AnyPool, merchant_id: &str, livemode: bool) -> Result<Option<String>, StorageError> {
-    let row: Option<(String,)> = sqlx::query_as("SELECT webhook_secret FROM stripe_connections WHERE merchant_id = $1 AND livemode = $2")
-        .bind(merchant_id)
-        .bind(flag(livemode))
-        .fetch_optional(pool)
-        .await?;
-    Ok(row.map(|(s,)| s))
-}
 
 /// A live API key's id, merchant and scope.
 #[derive(Debug, Clone)]
@@ -49,20 +38,6 @@ pub async fn create_merchant(pool: &AnyPool, name: &str, currency: &str) -> Resu
         .execute(pool)
         .await?;
     Ok(id)
-}
-
-/// Sets the webhook signing secret for one mode of the merchant's Stripe account.
-pub async fn set_webhook_secret(pool: &AnyPool, merchant_id: &str, livemode: bool, secret: &str) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO stripe_connections (merchant_id, livemode, webhook_secret) VALUES ($1, $2, $3) \
-         ON CONFLICT (merchant_id, livemode) DO UPDATE SET webhook_secret = excluded.webhook_secret",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(secret)
-    .execute(pool)
-    .await?;
-    Ok(())
 }
 
 /// Stores a new API key's hash; the caller shows the token once.

@@ -13,6 +13,7 @@ pub mod page;
 pub mod payouts;
 pub mod retention;
 pub mod sites;
+pub mod stripe_connections;
 pub mod stripe_events;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

@@ -22,6 +22,10 @@ const LEAD_SECRET: &[u8] = b"bench-lead-secret-0123";
 const BATCH: usize = 1_000;
 const ROUNDS: usize = 12;
 
+fn keyring() -> payref_origin::domain::secrets::Keyring {
+    payref_origin::domain::secrets::Keyring::parse(payref_tests::origin::ENCRYPTION_KEYS).expect("bench keyring")
+}
+
 fn temp_db_url(name: &str) -> (String, std::path::PathBuf) {
     let dir = std::env::temp_dir().join(format!("payref-bench-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
@@ -97,7 +101,7 @@ async fn raw_insert(db: &Db, merchant: &str, site: &str, affiliate: &str, round:
 async fn ingest_ratio() -> f64 {
     let (url, dir) = temp_db_url("ingest");
     let db = Db::connect(&url).await.expect("bench database");
-    let seed = seed_demo(&db, "site_bench", None).await.expect("seed");
+    let seed = seed_demo(&db, &keyring(), "site_bench", None).await.expect("seed");
     let (site,): (String,) = sqlx::query_as("SELECT id FROM sites WHERE site_key = 'site_bench'").fetch_one(&db.pool).await.expect("site");
     let (affiliate,): (String,) =
         sqlx::query_as("SELECT id FROM affiliates WHERE code = 'demo'").fetch_one(&db.pool).await.expect("affiliate");
@@ -199,7 +203,7 @@ async fn list_p99(db: &Db, merchant: &str, affiliates: &[String], rows: usize, s
 async fn list_ratio() -> (f64, Duration, Duration) {
     let (url, dir) = temp_db_url("list");
     let db = Db::connect(&url).await.expect("bench database");
-    let seed = seed_demo(&db, "site_bench", None).await.expect("seed");
+    let seed = seed_demo(&db, &keyring(), "site_bench", None).await.expect("seed");
     let mut affiliates = Vec::new();
     for n in 0..10 {
         let id = format!("aff_bench{n}");

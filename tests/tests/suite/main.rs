@@ -10,4 +10,5 @@ mod links_api;
 mod merchant_api;
 mod origin_api;
 mod referral_to_sale;
+mod secrets_api;
 mod stripe_shapes;
