@@ -242,8 +242,10 @@ pub async fn ids_by_codes(
 ) -> Result<std::collections::HashMap<String, String>, StorageError> {
     let mut out = std::collections::HashMap::new();
     for chunk in codes.chunks(500) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
-        let sql = format!("SELECT code, id FROM affiliates WHERE merchant_id = $1 AND code IN ({})", list.join(", "));
+        let sql = format!(
+            "SELECT code, id FROM affiliates WHERE merchant_id = $1 AND code IN ({})",
+            super::page::placeholder_list(2, chunk.len())
+        );
         let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
         for c in chunk {
             q = q.bind(*c);

@@ -3,7 +3,7 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest};
+use super::page::{Conditions, Page, PageRequest, placeholder_list, values_rows};
 use crate::domain::click::Seen;
 
 /// A click ready to store.
@@ -37,9 +37,11 @@ pub struct NewClick {
     pub received_at: i64,
 }
 
-const INSERT_COLUMNS: &str = "merchant_id, click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, visitor, device, \
+/// The inserted columns, in bind order.
+pub const INSERT_COLUMNS: &str = "merchant_id, click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, visitor, device, \
                               duplicate_of, received_at, stored_at";
-const PER_ROW: usize = 14;
+/// Columns per inserted row.
+pub const PER_ROW: usize = 14;
 /// Rows per statement: 14 parameters each stays far below either backend's limit.
 pub const ROWS_PER_INSERT: usize = 500;
 
@@ -48,15 +50,10 @@ pub const ROWS_PER_INSERT: usize = 500;
 pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewClick], stored_at: i64) -> Result<Vec<String>, StorageError> {
     let mut inserted = Vec::with_capacity(rows.len());
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let mut sql = format!("INSERT INTO clicks ({INSERT_COLUMNS}) VALUES ");
-        for i in 0..chunk.len() {
-            sql.push_str(if i == 0 { "(" } else { ", (" });
-            let base = i * PER_ROW;
-            let params: Vec<String> = (1..=PER_ROW).map(|p| format!("${}", base + p)).collect();
-            sql.push_str(&params.join(", "));
-            sql.push(')');
-        }
-        sql.push_str(" ON CONFLICT (merchant_id, click_id) DO NOTHING RETURNING click_id");
+        let sql = format!(
+            "INSERT INTO clicks ({INSERT_COLUMNS}) VALUES {} ON CONFLICT (merchant_id, click_id) DO NOTHING RETURNING click_id",
+            values_rows(chunk.len(), PER_ROW)
+        );
         let mut q = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
         for c in chunk {
             q = q
@@ -90,11 +87,10 @@ pub async fn counted_near(
 ) -> Result<Vec<Seen>, StorageError> {
     let mut out = Vec::new();
     for chunk in visitors.chunks(ROWS_PER_INSERT) {
-        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 4)).collect();
         let sql = format!(
             "SELECT visitor, code, click_id, received_at FROM clicks WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3 \
              AND duplicate_of IS NULL AND visitor IN ({})",
-            list.join(", ")
+            placeholder_list(4, chunk.len())
         );
         let mut q = sqlx::query_as::<_, (String, String, String, i64)>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(from).bind(to);
         for v in chunk {

@@ -212,6 +212,9 @@ pub async fn apply(
         return Ok(Outcome::NotFound);
     };
     let from = action.action.applies_to();
+    if !from.contains(&before.status) {
+        return Ok(Outcome::Refused(action.action.refusal(before.status)));
+    }
     let to = action.action.leads_to();
     let done = sqlx::query(
         "UPDATE commissions SET status = $1, updated_at = $2, hold_until = NULL, \
@@ -231,7 +234,7 @@ pub async fn apply(
     .execute(&mut *conn)
     .await?;
     if done.rows_affected() == 0 {
-        // Another request changed it between the read and the update, or it was never eligible.
+        // Another request changed it between the read and the update.
         let status = get(&mut *conn, merchant_id, id).await?.map_or(before.status, |c| c.status);
         return Ok(Outcome::Refused(action.action.refusal(status)));
     }
@@ -251,7 +254,22 @@ pub async fn apply(
         }),
     };
     audit::record(conn, &entry, now).await?;
-    let after = get(&mut *conn, merchant_id, id).await?.ok_or_else(|| StorageError::Corrupt(format!("commission {id} vanished")))?;
+    // The row as the UPDATE above left it, without reading it back.
+    let mut after = before;
+    after.status = to;
+    after.updated_at = now;
+    after.hold_until = None;
+    match to {
+        CommissionStatus::Approved => after.approved_at = Some(now),
+        CommissionStatus::Paid => after.paid_at = Some(now),
+        _ => {}
+    }
+    if action.reason.is_some() {
+        after.reason.clone_from(&action.reason);
+    }
+    if action.payout_reference.is_some() {
+        after.payout_reference.clone_from(&action.payout_reference);
+    }
     Ok(Outcome::Done(Box::new(after)))
 }
 

@@ -3,7 +3,7 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest};
+use super::page::{Conditions, Page, PageRequest, values_rows};
 
 /// A lead ready to store.
 #[derive(Debug, Clone)]
@@ -30,16 +30,10 @@ const ROWS_PER_INSERT: usize = 500;
 pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewLead], created_at: i64) -> Result<usize, StorageError> {
     let mut inserted = 0;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=PER_ROW).map(|k| format!("${}", i * PER_ROW + k)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
         let sql = format!(
             "INSERT INTO leads (id, merchant_id, site_id, click_id, email_hmac, received_at, created_at) VALUES {} \
              ON CONFLICT (merchant_id, email_hmac, click_id) DO NOTHING",
-            values.join(", ")
+            values_rows(chunk.len(), PER_ROW)
         );
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for l in chunk {

@@ -120,7 +120,8 @@ pub enum Updated {
     SlugTaken,
 }
 
-/// Changes a link's slug, destination and/or affiliate (each already checked).
+/// Changes a link's slug, destination and/or affiliate (each already checked); a slug taken
+/// on the site is refused by the unique constraint.
 pub async fn update(
     pool: &AnyPool,
     merchant_id: &str,
@@ -129,19 +130,6 @@ pub async fn update(
     destination_url: Option<&str>,
     affiliate_id: Option<&str>,
 ) -> Result<Updated, StorageError> {
-    let Some(current) = get(pool, merchant_id, id).await? else {
-        return Ok(Updated::NotFound);
-    };
-    if let Some(s) = slug.filter(|s| *s != current.slug) {
-        let taken: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM links WHERE site_id = $1 AND slug = $2")
-            .bind(&current.site_id)
-            .bind(s)
-            .fetch_optional(pool)
-            .await?;
-        if taken.is_some() {
-            return Ok(Updated::SlugTaken);
-        }
-    }
     let done = sqlx::query(
         "UPDATE links SET slug = COALESCE($1, slug), destination_url = COALESCE($2, destination_url), \
          affiliate_id = COALESCE($3, affiliate_id), updated_at = $4 WHERE merchant_id = $5 AND id = $6",
@@ -155,8 +143,9 @@ pub async fn update(
     .execute(pool)
     .await;
     match done {
+        Ok(done) if done.rows_affected() == 0 => Ok(Updated::NotFound),
         Ok(_) => Ok(get(pool, merchant_id, id).await?.map_or(Updated::NotFound, Updated::Yes)),
-        // A concurrent update took the slug between the check and the write.
+        // The (site_id, slug) constraint decides, so two concurrent updates cannot both take it.
         Err(sqlx::Error::Database(e)) if e.is_unique_violation() => Ok(Updated::SlugTaken),
         Err(e) => Err(e.into()),
     }

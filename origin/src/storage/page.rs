@@ -1,5 +1,18 @@
 //! Keyset pagination, newest first: `(created_at, id) < (cursor)`, never OFFSET, so a page
 //! costs the same however deep it is. Cursors are object ids, as in Stripe's `starting_after`.
+//! Also the numbered placeholders (`$1`, `$2`…) of dynamic statements, which sqlx's Any driver
+//! accepts on both backends.
+
+/// `$first, …, $(first + n - 1)`: an `IN (…)` list.
+pub fn placeholder_list(first: usize, n: usize) -> String {
+    (first..first + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// `($1, …, $k), ($k+1, …, $2k), …`: the VALUES of a multi-row insert of `rows` rows of
+/// `per_row` columns.
+pub fn values_rows(rows: usize, per_row: usize) -> String {
+    (0..rows).map(|r| format!("({})", placeholder_list(r * per_row + 1, per_row))).collect::<Vec<_>>().join(", ")
+}
 
 /// One page request.
 #[derive(Debug, Clone)]
@@ -87,6 +100,12 @@ mod tests {
         c.push("(created_at, id) < ({}, {})");
         assert_eq!(c.to_sql(), "m = $1 AND (created_at, id) < ($2, $3)");
         assert_eq!(c.placeholder(), "$4");
+    }
+
+    #[test]
+    fn builds_lists_and_multi_row_values() {
+        assert_eq!(placeholder_list(4, 3), "$4, $5, $6");
+        assert_eq!(values_rows(2, 3), "($1, $2, $3), ($4, $5, $6)");
     }
 
     #[test]

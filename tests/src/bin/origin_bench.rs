@@ -12,8 +12,9 @@ use std::time::{Duration, Instant};
 use payref_origin::Db;
 use payref_origin::reconcile::ingest::store_batch;
 use payref_origin::seed::seed_demo;
+use payref_origin::storage::clicks::{INSERT_COLUMNS, PER_ROW};
 use payref_origin::storage::conversions::{ConversionFilter, list_conversions};
-use payref_origin::storage::page::PageRequest;
+use payref_origin::storage::page::{PageRequest, values_rows};
 use payref_shared::batch::{EventBatch, ReceivedEvent};
 use payref_shared::{ClickEvent, ClickId, EdgeEvent, ReferralCode, SiteKey, signature};
 
@@ -64,17 +65,8 @@ fn batch(round: usize, now: i64) -> EventBatch {
 async fn raw_insert(db: &Db, merchant: &str, site: &str, affiliate: &str, round: usize, now: i64) {
     let mut tx = db.pool.begin().await.expect("begin");
     for chunk in (0..BATCH).collect::<Vec<_>>().chunks(500) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| {
-                let p: Vec<String> = (1..=14).map(|k| format!("${}", i * 14 + k)).collect();
-                format!("({})", p.join(", "))
-            })
-            .collect();
-        let sql = format!(
-            "INSERT INTO clicks (merchant_id, click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, visitor, device, \
-             duplicate_of, received_at, stored_at) VALUES {}",
-            values.join(", ")
-        );
+        // The same columns in the same order as the ingest path, without its ON CONFLICT/RETURNING.
+        let sql = format!("INSERT INTO clicks ({INSERT_COLUMNS}) VALUES {}", values_rows(chunk.len(), PER_ROW));
         let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
         for n in chunk {
             q = q

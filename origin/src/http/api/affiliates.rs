@@ -168,7 +168,7 @@ async fn check_campaign(state: &AppState, merchant: &str, campaign_id: &str) -> 
 const NO_SUCH: ApiError = ApiError::NotFound("no such affiliate");
 
 /// Affiliates.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct AffiliatesApi;
 
 #[OpenApi]

@@ -59,7 +59,7 @@ pub struct AuditEventList {
 }
 
 /// The audit trail.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct AuditApi;
 
 #[OpenApi]

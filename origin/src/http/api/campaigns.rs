@@ -155,7 +155,7 @@ pub struct CampaignList {
 const NO_SUCH: ApiError = ApiError::NotFound("no such campaign");
 
 /// Campaigns.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct CampaignsApi;
 
 #[OpenApi]

@@ -146,7 +146,7 @@ fn invalid(message: impl Into<String>) -> ApiError {
 }
 
 /// Clicks and leads.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ClicksApi;
 
 #[OpenApi]

@@ -212,7 +212,7 @@ async fn act_on_one(state: &AppState, caller: &Caller, id: &str, action: Action)
 }
 
 /// Commissions.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct CommissionsApi;
 
 #[OpenApi]

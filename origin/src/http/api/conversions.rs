@@ -73,7 +73,7 @@ pub struct ConversionList {
 }
 
 /// Conversions.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ConversionsApi;
 
 #[OpenApi]

@@ -145,7 +145,7 @@ fn attachment(name: &str) -> String {
 }
 
 /// CSV exports.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct ExportApi;
 
 #[OpenApi]

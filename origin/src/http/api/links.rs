@@ -112,7 +112,7 @@ fn slug_taken(slug: &str) -> ApiError {
 const NO_SUCH: ApiError = ApiError::NotFound("no such link");
 
 /// Links.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct LinksApi;
 
 #[OpenApi]

@@ -84,7 +84,7 @@ pub struct UpdateMerchant {
 }
 
 /// The merchant's settings.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct MerchantApi;
 
 #[OpenApi]

@@ -39,19 +39,7 @@ pub type Apis = (
 
 /// The OpenAPI service with every resource.
 pub fn service() -> OpenApiService<Apis, ()> {
-    let apis = (
-        affiliates::AffiliatesApi,
-        campaigns::CampaignsApi,
-        conversions::ConversionsApi,
-        commissions::CommissionsApi,
-        payouts::PayoutsApi,
-        audit::AuditApi,
-        sites::SitesApi,
-        links::LinksApi,
-        clicks::ClicksApi,
-        merchant::MerchantApi,
-        export::ExportApi,
-    );
+    let apis = Apis::default();
     OpenApiService::new(apis, "payref merchant API", env!("CARGO_PKG_VERSION"))
         .description("Sites, links, affiliates, campaigns, conversions, commissions and payouts of one merchant. Authenticate with `Authorization: Bearer <API key>`; every object is scoped to the key's merchant.")
 }

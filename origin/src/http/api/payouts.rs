@@ -61,7 +61,7 @@ pub struct PayoutReport {
 }
 
 /// Payouts.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct PayoutsApi;
 
 #[OpenApi]

@@ -109,7 +109,7 @@ fn check_origins(origins: Option<Vec<String>>) -> Result<Option<Vec<String>>, Ap
 const NO_SUCH: ApiError = ApiError::NotFound("no such site");
 
 /// Sites.
-#[derive(Debug)]
+#[derive(Debug, Default)]
 pub struct SitesApi;
 
 #[OpenApi]
