@@ -6,6 +6,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::Parser;
 use payref_origin::cli::{Cli, Command};
+use payref_origin::domain::retry::RetryPolicy;
 use payref_origin::http::{self, AppState};
 use payref_origin::storage::stripe_connections;
 use payref_origin::{Config, Db, admin, seed};
@@ -81,13 +82,14 @@ async fn serve() -> anyhow::Result<()> {
         keyring: Arc::new(config.keyring),
         metrics: Arc::default(),
         metrics_token: config.metrics_token.map(Arc::new),
+        events_wake: Arc::default(),
     };
-    tokio::spawn(payref_origin::reconcile::jobs::run(state.db.clone(), config.job_interval, state.metrics.clone()));
+    let background = http::Background { job_interval: config.job_interval, retry: RetryPolicy::default() };
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    http::serve(state, listener, shutdown).await.context("serving")
+    http::run(state, listener, background, shutdown).await.context("serving")
 }

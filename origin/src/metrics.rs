@@ -20,6 +20,7 @@ pub struct Metrics {
     duration_sum_micros: AtomicU64,
     ingest: [AtomicU64; 6],
     webhooks: AtomicU64,
+    events: [AtomicU64; 3],
     released: AtomicU64,
     purged_clicks: AtomicU64,
     purged_leads: AtomicU64,
@@ -55,6 +56,11 @@ impl Metrics {
         add(&self.webhooks, 1);
     }
 
+    /// Counts one attempt of the Stripe event worker.
+    pub fn event(&self, result: EventResult) {
+        add(&self.events[result as usize], 1);
+    }
+
     /// Counts commissions approved when their hold ended.
     pub fn released(&self, n: usize) {
         add(&self.released, n as u64);
@@ -88,6 +94,12 @@ impl Metrics {
         for (outcome, c) in INGEST_OUTCOMES.iter().zip(&self.ingest) {
             let _ = writeln!(out, "payref_ingest_events_total{{outcome=\"{outcome}\"}} {}", get(c));
         }
+        out.push_str(
+            "# HELP payref_stripe_events_total Stripe event processing attempts, by result.\n# TYPE payref_stripe_events_total counter\n",
+        );
+        for (result, c) in EVENT_RESULTS.iter().zip(&self.events) {
+            let _ = writeln!(out, "payref_stripe_events_total{{result=\"{result}\"}} {}", get(c));
+        }
         let singles = [
             ("payref_stripe_webhook_events_total", "Stripe webhook deliveries with a valid signature, stored.", &self.webhooks),
             ("payref_commissions_released_total", "Held commissions approved when their hold ended.", &self.released),
@@ -100,6 +112,20 @@ impl Metrics {
         out
     }
 }
+
+/// How one attempt of the Stripe event worker ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventResult {
+    /// Applied and marked processed.
+    Processed = 0,
+    /// Failed; due again later.
+    Retried = 1,
+    /// Failed for good, or unparseable: parked.
+    Parked = 2,
+}
+
+/// Labels of [`EventResult`], in order.
+pub const EVENT_RESULTS: [&str; 3] = ["processed", "retried", "parked"];
 
 #[cfg(test)]
 mod tests {

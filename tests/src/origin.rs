@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use payref_origin::Db;
 use payref_origin::domain::api_key::{self, Scope};
+use payref_origin::domain::retry::RetryPolicy;
 use payref_origin::domain::secrets::Keyring;
 use payref_origin::http::{self, AppState};
 use payref_origin::seed::{DemoSeed, seed_demo};
@@ -21,6 +22,12 @@ pub const EDGE_SECRET: &str = "test-edge-secret";
 pub const LEAD_SECRET: &str = "test-lead-secret-0123456789";
 /// The keyring the tests' origins seal Stripe secrets with.
 pub const ENCRYPTION_KEYS: &str = "1:5f3c2a1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a";
+/// The tests' origins retry failing Stripe events within a second and park them after five
+/// attempts (the production policy is unit-tested in the origin).
+pub const BACKGROUND: http::Background = http::Background {
+    job_interval: std::time::Duration::from_secs(3600),
+    retry: RetryPolicy { base_ms: 50, cap_ms: 200, max_attempts: 5 },
+};
 /// The demo site key the tests use.
 pub const SITE_KEY: &str = "site_demo";
 
@@ -106,9 +113,10 @@ pub async fn spawn_origin_with(backend: Backend, webhook_secret: &str, metrics_t
         keyring,
         metrics: Arc::default(),
         metrics_token: metrics_token.map(|t| Arc::new(t.to_owned())),
+        events_wake: Arc::default(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(http::serve(state, listener, async move {
+    tokio::spawn(http::run(state, listener, BACKGROUND, async move {
         let _ = stopped.await;
     }));
     let url = format!("http://{addr}");
@@ -169,6 +177,19 @@ impl TestOrigin {
             .await
             .expect("counting rows");
         n
+    }
+
+    /// Waits until no Stripe event is waiting for an attempt: each is processed or parked.
+    pub async fn settled(&self) {
+        let start = std::time::Instant::now();
+        loop {
+            let pending = payref_origin::storage::stripe_events::pending_count(&self.db.pool).await.expect("counting pending events");
+            if pending == 0 {
+                return;
+            }
+            assert!(start.elapsed() < std::time::Duration::from_secs(30), "{pending} Stripe events still pending after 30 s");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
     }
 
     /// Whether the click is stored for the demo merchant.

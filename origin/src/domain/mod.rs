@@ -30,4 +30,5 @@ pub mod csv;
 pub mod ids;
 pub mod lead;
 pub mod link;
+pub mod retry;
 pub mod secrets;

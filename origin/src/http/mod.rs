@@ -15,8 +15,11 @@ use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, handler, post};
 
 use crate::Db;
+use crate::domain::retry::RetryPolicy;
 use crate::domain::secrets::Keyring;
 use crate::metrics::Metrics;
+use crate::reconcile::events::EventWorker;
+use crate::reconcile::jobs;
 use error::{ApiError, envelope};
 
 /// What every handler can reach.
@@ -34,6 +37,8 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// When set, `/metrics` requires `Authorization: Bearer <token>`.
     pub metrics_token: Option<Arc<String>>,
+    /// Wakes the Stripe event worker when a webhook stored an event.
+    pub events_wake: Arc<tokio::sync::Notify>,
 }
 
 #[handler]
@@ -95,6 +100,33 @@ pub fn app(state: AppState) -> impl Endpoint {
                 Ok(resp)
             }
         })
+}
+
+/// The work an origin does beside answering requests.
+#[derive(Debug, Clone, Copy)]
+pub struct Background {
+    /// How often holds are released and retention purges run.
+    pub job_interval: std::time::Duration,
+    /// Backoff and parking of failing Stripe events.
+    pub retry: RetryPolicy,
+}
+
+/// Serves `app` with its background work (the Stripe event worker, the periodic jobs) until
+/// `shutdown` completes.
+pub async fn run(
+    state: AppState,
+    listener: std::net::TcpListener,
+    background: Background,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let worker =
+        EventWorker { db: state.db.clone(), policy: background.retry, wake: state.events_wake.clone(), metrics: state.metrics.clone() };
+    let tasks = [tokio::spawn(worker.run()), tokio::spawn(jobs::run(state.db.clone(), background.job_interval, state.metrics.clone()))];
+    let served = serve(state, listener, shutdown).await;
+    for t in tasks {
+        t.abort();
+    }
+    served
 }
 
 /// Serves `app` on an already-bound listener until `shutdown` completes.

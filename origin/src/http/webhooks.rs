@@ -1,7 +1,7 @@
 //! `POST /v1/stripe/webhooks/{merchant_id}/{test|live}`: Stripe's event deliveries.
 //!
-//! Verify the signature, store the raw event (kept even if payref cannot parse it yet), then
-//! process it. A redelivery of a processed event answers 200 and does nothing.
+//! Verify the signature, store the raw event (kept even if payref cannot parse it yet), answer
+//! at once and wake the event worker, which applies it. A redelivery answers 200 and does nothing.
 
 use poem::web::{Data, Json, Path};
 use poem::{Body, Request, handler};
@@ -10,9 +10,8 @@ use serde_json::{Value, json};
 use super::AppState;
 use super::error::{ApiError, read_body};
 use crate::now_ms;
-use crate::reconcile::checkout::{Outcome, record_session};
-use crate::storage::{StorageError, stripe_connections, stripe_events};
-use crate::stripe::event::{CheckoutSession, Event};
+use crate::storage::{stripe_connections, stripe_events};
+use crate::stripe::event::Event;
 use crate::stripe::signature;
 
 /// Largest event body accepted.
@@ -50,42 +49,18 @@ pub async fn receive(
     }
     // serde_json accepted the bytes, so they are UTF-8.
     let payload = String::from_utf8_lossy(&bytes);
-    let outcome = store_and_process(state, &merchant_id, &event, &payload).await?;
-    Ok(Json(json!({ "received": true, "outcome": outcome })))
-}
-
-async fn store_and_process(state: &AppState, merchant_id: &str, event: &Event, payload: &str) -> Result<String, StorageError> {
-    let now = now_ms();
-    let raw =
-        stripe_events::RawEvent { merchant_id, event_id: &event.id, livemode: event.livemode, event_type: &event.event_type, payload };
-    let mut conn = state.db.pool.acquire().await?;
-    stripe_events::insert_event(&mut conn, &raw, now).await?;
-    state.metrics.webhook();
-    drop(conn);
-    let mut tx = state.db.pool.begin().await?;
-    if stripe_events::is_processed(&mut tx, merchant_id, &event.id).await? {
-        tx.commit().await?;
-        return Ok("duplicate".into());
-    }
-    let outcome = match event.event_type.as_str() {
-        "checkout.session.completed" => {
-            match serde_json::from_value::<CheckoutSession>(event.data.object.clone()) {
-                Ok(session) => match record_session(&mut tx, merchant_id, &event.id, &session, now).await? {
-                    Outcome::Attributed { .. } => "attributed".to_owned(),
-                    Outcome::AlreadyRecorded => "already_recorded".to_owned(),
-                    Outcome::NotAttributed(why) => format!("not_attributed: {why}"),
-                },
-                Err(e) => {
-                    // Kept unprocessed in stripe_events for a later version to handle.
-                    tracing::warn!(event = %event.id, error = %e, "checkout session not parseable");
-                    tx.rollback().await?;
-                    return Ok("stored_unparsed".into());
-                }
-            }
-        }
-        _ => "ignored".to_owned(),
+    let raw = stripe_events::RawEvent {
+        merchant_id: &merchant_id,
+        event_id: &event.id,
+        livemode: event.livemode,
+        event_type: &event.event_type,
+        payload: &payload,
     };
-    stripe_events::mark_processed(&mut tx, merchant_id, &event.id, now).await?;
-    tx.commit().await?;
-    Ok(outcome)
+    let new = stripe_events::insert_event(&state.db.pool, &raw, now_ms()).await?;
+    if new {
+        state.metrics.webhook();
+        state.events_wake.notify_one();
+    }
+    // Acknowledged at once; the event worker applies it.
+    Ok(Json(json!({ "received": true, "duplicate": !new })))
 }

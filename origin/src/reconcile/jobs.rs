@@ -10,7 +10,8 @@ use crate::storage::{Db, commissions, retention};
 
 /// Runs the periodic jobs every `interval` until the task is dropped.
 pub async fn run(db: Db, interval: Duration, metrics: Arc<Metrics>) {
-    let mut ticker = tokio::time::interval(interval);
+    // The first run one interval after start, so a restart loop cannot hammer the database.
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;

@@ -2,5 +2,6 @@
 //! commissions, exactly once in effect however often they arrive.
 
 pub mod checkout;
+pub mod events;
 pub mod ingest;
 pub mod jobs;

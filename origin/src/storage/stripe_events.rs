@@ -1,9 +1,12 @@
 //! Raw Stripe events, stored before they are parsed and keyed by event id, so a redelivery is
-//! recognised and an event payref cannot handle yet is kept, not lost.
+//! recognised and an event payref cannot handle yet is kept, not lost. The table is also the
+//! queue the event worker claims from: a lease (`locked_until`), attempts with a next time,
+//! and parking after too many failures.
 
-use sqlx::AnyConnection;
+use sqlx::{AnyConnection, AnyPool};
 
-use super::{StorageError, flag};
+use super::page::{Conditions, Page, PageRequest};
+use super::{Backend, Db, StorageError, flag};
 
 /// A verified event as received.
 #[derive(Debug, Clone)]
@@ -20,11 +23,11 @@ pub struct RawEvent<'a> {
     pub payload: &'a str,
 }
 
-/// Stores the event unless already stored; returns whether it was new.
-pub async fn insert_event(conn: &mut AnyConnection, e: &RawEvent<'_>, now: i64) -> Result<bool, StorageError> {
+/// Stores the event, due at once, unless already stored; returns whether it was new.
+pub async fn insert_event(pool: &AnyPool, e: &RawEvent<'_>, now: i64) -> Result<bool, StorageError> {
     let done = sqlx::query(
-        "INSERT INTO stripe_events (merchant_id, event_id, livemode, event_type, payload, received_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (merchant_id, event_id) DO NOTHING",
+        "INSERT INTO stripe_events (merchant_id, event_id, livemode, event_type, payload, received_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (merchant_id, event_id) DO NOTHING",
     )
     .bind(e.merchant_id)
     .bind(e.event_id)
@@ -32,28 +35,200 @@ pub async fn insert_event(conn: &mut AnyConnection, e: &RawEvent<'_>, now: i64) 
     .bind(e.event_type)
     .bind(e.payload)
     .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// An event a worker has claimed.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Claimed {
+    /// Whose Stripe account.
+    pub merchant_id: String,
+    /// `evt_…`.
+    pub event_id: String,
+    /// The raw body.
+    pub payload: String,
+    /// Attempts so far, this one included.
+    pub attempts: i64,
+}
+
+/// Claims up to `limit` due events for `lease_ms`, oldest due first, counting an attempt on
+/// each. Another worker's claim is skipped, never waited for: `FOR UPDATE SKIP LOCKED` on
+/// PostgreSQL; SQLite has one writer at a time, so the conditional update alone is enough.
+/// An expired lease (a worker that died mid-event) makes the event claimable again.
+pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<Claimed>, StorageError> {
+    let lock = match db.backend {
+        Backend::Postgres => "FOR UPDATE SKIP LOCKED",
+        Backend::Sqlite => "",
+    };
+    let sql = format!(
+        "UPDATE stripe_events SET locked_until = $1, attempts = attempts + 1 \
+         WHERE (merchant_id, event_id) IN ( \
+             SELECT merchant_id, event_id FROM stripe_events \
+             WHERE processed_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $2 \
+               AND (locked_until IS NULL OR locked_until <= $2) \
+             ORDER BY next_attempt_at, received_at LIMIT $3 {lock}) \
+         RETURNING merchant_id, event_id, payload, attempts"
+    );
+    let mut claimed: Vec<Claimed> =
+        sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now.saturating_add(lease_ms)).bind(now).bind(limit).fetch_all(&db.pool).await?;
+    // RETURNING does not keep the subquery's order.
+    claimed.sort_by_key(|c| c.attempts);
+    Ok(claimed)
+}
+
+/// Marks a claimed event processed with its outcome, inside the transaction that applied it.
+/// Returns false when it was already processed (another worker whose lease had expired got
+/// there first): the caller rolls back.
+pub async fn finish(conn: &mut AnyConnection, merchant_id: &str, event_id: &str, outcome: &str, now: i64) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE stripe_events SET processed_at = $1, outcome = $2, locked_until = NULL, last_error = NULL \
+         WHERE merchant_id = $3 AND event_id = $4 AND processed_at IS NULL",
+    )
+    .bind(now)
+    .bind(outcome)
+    .bind(merchant_id)
+    .bind(event_id)
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
 
-/// Marks an event processed.
-pub async fn mark_processed(conn: &mut AnyConnection, merchant_id: &str, event_id: &str, now: i64) -> Result<(), StorageError> {
-    sqlx::query("UPDATE stripe_events SET processed_at = $1 WHERE merchant_id = $2 AND event_id = $3")
-        .bind(now)
-        .bind(merchant_id)
-        .bind(event_id)
-        .execute(conn)
-        .await?;
+/// Records a failed attempt: due again at `retry_at`, or parked when it is `None`.
+pub async fn fail(
+    pool: &AnyPool,
+    merchant_id: &str,
+    event_id: &str,
+    error: &str,
+    retry_at: Option<i64>,
+    now: i64,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "UPDATE stripe_events SET locked_until = NULL, last_error = $1, \
+             next_attempt_at = COALESCE($2, next_attempt_at), parked_at = CASE WHEN $2 IS NULL THEN $3 ELSE NULL END \
+         WHERE merchant_id = $4 AND event_id = $5 AND processed_at IS NULL",
+    )
+    .bind(error)
+    .bind(retry_at)
+    .bind(now)
+    .bind(merchant_id)
+    .bind(event_id)
+    .execute(pool)
+    .await?;
     Ok(())
 }
 
-/// Whether a stored event has been processed.
-pub async fn is_processed(conn: &mut AnyConnection, merchant_id: &str, event_id: &str) -> Result<bool, StorageError> {
-    let row: Option<(Option<i64>,)> = sqlx::query_as("SELECT processed_at FROM stripe_events WHERE merchant_id = $1 AND event_id = $2")
+/// Puts a parked event back in the queue, due now, with its attempts reset. Returns false
+/// when no parked event of the merchant has this id.
+pub async fn retry_parked(pool: &AnyPool, merchant_id: &str, event_id: &str, now: i64) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE stripe_events SET parked_at = NULL, attempts = 0, next_attempt_at = $1 \
+         WHERE merchant_id = $2 AND event_id = $3 AND parked_at IS NOT NULL AND processed_at IS NULL",
+    )
+    .bind(now)
+    .bind(merchant_id)
+    .bind(event_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Events neither processed nor parked, across all merchants: the queue's depth.
+pub async fn pending_count(pool: &AnyPool) -> Result<i64, StorageError> {
+    let (n,): (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM stripe_events WHERE processed_at IS NULL AND parked_at IS NULL").fetch_one(pool).await?;
+    Ok(n)
+}
+
+/// Where an event stands, as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct EventRow {
+    /// `evt_…`.
+    pub event_id: String,
+    /// Test or live mode (0/1).
+    pub livemode: i64,
+    /// Stripe's event type.
+    pub event_type: String,
+    /// Received, UTC epoch ms.
+    pub received_at: i64,
+    /// Processed, UTC epoch ms.
+    pub processed_at: Option<i64>,
+    /// Parked (gave up), UTC epoch ms.
+    pub parked_at: Option<i64>,
+    /// Attempts made.
+    pub attempts: i64,
+    /// When the next attempt is due, while pending.
+    pub next_attempt_at: i64,
+    /// The last failure.
+    pub last_error: Option<String>,
+    /// What processing came to.
+    pub outcome: Option<String>,
+}
+
+/// Which events to list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventState {
+    /// Waiting for (another) attempt.
+    Pending,
+    /// Done.
+    Processed,
+    /// Given up on until retried.
+    Parked,
+}
+
+impl EventState {
+    fn condition(self) -> &'static str {
+        match self {
+            Self::Pending => "processed_at IS NULL AND parked_at IS NULL",
+            Self::Processed => "processed_at IS NOT NULL",
+            Self::Parked => "parked_at IS NOT NULL",
+        }
+    }
+}
+
+const EVENT_COLUMNS: &str =
+    "event_id, livemode, event_type, received_at, processed_at, parked_at, attempts, next_attempt_at, last_error, outcome";
+
+/// A page of the merchant's events of one mode, newest first.
+pub async fn list(
+    pool: &AnyPool,
+    merchant_id: &str,
+    livemode: bool,
+    state: Option<EventState>,
+    page: &PageRequest,
+) -> Result<Page<EventRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("merchant_id = {}");
+    c.push("livemode = {}");
+    if let Some(s) = state {
+        c.push(s.condition());
+    }
+    if page.after.is_some() {
+        c.push("(received_at, event_id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql =
+        format!("SELECT {EVENT_COLUMNS} FROM stripe_events WHERE {} ORDER BY received_at DESC, event_id DESC LIMIT {limit}", c.to_sql());
+    let mut q = sqlx::query_as::<_, EventRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode));
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    Ok(Page::from_rows(rows, page))
+}
+
+/// One of the merchant's events.
+pub async fn get(pool: &AnyPool, merchant_id: &str, event_id: &str) -> Result<Option<EventRow>, StorageError> {
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM stripe_events WHERE merchant_id = $1 AND event_id = $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(event_id).fetch_optional(pool).await?)
+}
+
+/// The (received_at, event_id) position of an event, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, event_id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(sqlx::query_as("SELECT received_at, event_id FROM stripe_events WHERE merchant_id = $1 AND event_id = $2")
         .bind(merchant_id)
         .bind(event_id)
-        .fetch_optional(conn)
-        .await?;
-    Ok(matches!(row, Some((Some(_),))))
+        .fetch_optional(pool)
+        .await?)
 }

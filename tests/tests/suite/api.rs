@@ -72,10 +72,17 @@ impl Api {
     /// Delivers a Stripe-signed checkout.session.completed for `reference` and `amount`.
     pub async fn paid(&self, event: &str, reference: &str, amount: i64, currency: &str) {
         let session = payref_tests::stripe::paid_session(&format!("cs_{event}"), reference, amount, 0, currency);
-        let payload = payref_tests::stripe::event(event, "checkout.session.completed", session).to_string();
+        self.deliver(&payref_tests::stripe::event(event, "checkout.session.completed", session)).await;
+        self.origin.settled().await;
+    }
+
+    /// Delivers `event` to the test-mode webhook, signed as Stripe signs; returns the answer.
+    pub async fn deliver(&self, event: &Value) -> Value {
+        let payload = event.to_string();
         let header = payref_tests::stripe::signature_header(WEBHOOK_SECRET, payref_tests::stripe::now_secs(), &payload);
         let url = format!("{}/v1/stripe/webhooks/{}/test", self.origin.url, self.origin.seed.merchant_id);
         let resp = self.client.post(url).header("Stripe-Signature", header).body(payload).send().await.expect("webhook");
-        assert_eq!(resp.status(), 200, "{}", resp.text().await.unwrap_or_default());
+        assert_eq!(resp.status(), 200);
+        resp.json().await.expect("webhook answer")
     }
 }

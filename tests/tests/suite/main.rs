@@ -11,4 +11,5 @@ mod merchant_api;
 mod origin_api;
 mod referral_to_sale;
 mod secrets_api;
+mod stripe_events_api;
 mod stripe_shapes;

@@ -119,6 +119,7 @@ async fn a_bare_code_counts_only_when_it_names_an_affiliate() {
         let sig = Some(stripe::signature_header(SECRET, stripe::now_secs(), &payload));
         assert_eq!(deliver(&origin, &m, "test", &payload, sig).await.status(), 200);
     }
+    origin.settled().await;
     assert_eq!(origin.count("stripe_events").await, 2, "both events are kept");
     assert_eq!(origin.count("conversions").await, 1, "only the affiliate's code converts");
 }

@@ -69,6 +69,8 @@ async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
         assert_eq!(resp.status(), 200, "delivery {delivery}: {}", resp.text().await.unwrap_or_default());
     }
 
+    origin.settled().await;
+
     // 4. The merchant sees the attributed sale with its commission, linked to the click.
     let list: Value = client
         .get(format!("{}/v1/conversions", origin.url))

@@ -11,6 +11,7 @@ pub mod links;
 pub mod merchant;
 pub mod payouts;
 pub mod sites;
+pub mod stripe_events;
 
 use poem_openapi::{Object, OpenApiService};
 
@@ -35,6 +36,7 @@ pub type Apis = (
     clicks::ClicksApi,
     merchant::MerchantApi,
     export::ExportApi,
+    stripe_events::StripeEventsApi,
 );
 
 /// The OpenAPI service with every resource.

@@ -1,0 +1,162 @@
+//! The Stripe event worker. Webhooks only store the raw event and wake the worker; the worker
+//! claims due events, applies each in one transaction that also marks it processed (so an
+//! event takes effect once however often it is delivered or claimed), retries failures with
+//! backoff and parks events that keep failing or cannot be parsed, for the merchant to see
+//! and retry through the API.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::AnyConnection;
+use tokio::sync::Notify;
+
+use super::checkout::{self, Outcome};
+use crate::domain::retry::{AfterFailure, RetryPolicy};
+use crate::metrics::{EventResult, Metrics};
+use crate::storage::stripe_events::{self, Claimed};
+use crate::storage::{Db, StorageError};
+use crate::stripe::event::{CheckoutSession, Event};
+
+/// How long a claim lasts before another worker may take the event over.
+const LEASE_MS: i64 = 60_000;
+/// Events claimed at a time.
+const BATCH: i64 = 20;
+/// How often the queue is looked at without a wake-up: retries falling due, other origins' events.
+const POLL: Duration = Duration::from_millis(500);
+
+/// What applying an event came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Step {
+    /// Applied (or nothing to do); the outcome is kept with the event.
+    Done(String),
+    /// Needs something not there yet (an object Stripe has not delivered): try again later.
+    RetryLater(String),
+    /// The event's object is not in a shape payref reads: retrying cannot help, park it.
+    Unparseable(String),
+}
+
+/// Applies one event inside `conn`'s transaction.
+pub async fn dispatch(conn: &mut AnyConnection, merchant_id: &str, event: &Event, now: i64) -> Result<Step, StorageError> {
+    match event.event_type.as_str() {
+        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
+            let session = match serde_json::from_value::<CheckoutSession>(event.data.object.clone()) {
+                Ok(s) => s,
+                Err(e) => return Ok(Step::Unparseable(format!("checkout session: {e}"))),
+            };
+            if session.livemode != event.livemode {
+                return Ok(Step::Unparseable("the session's livemode differs from the event's".into()));
+            }
+            Ok(Step::Done(match checkout::record_session(conn, merchant_id, &event.id, &session, now).await? {
+                Outcome::Attributed { .. } => "attributed".to_owned(),
+                Outcome::AlreadyRecorded => "already_recorded".to_owned(),
+                Outcome::NotAttributed(why) => format!("not_attributed: {why}"),
+            }))
+        }
+        other => Ok(Step::Done(format!("ignored: payref does not use {other}"))),
+    }
+}
+
+/// Claims and applies due events.
+#[derive(Debug, Clone)]
+pub struct EventWorker {
+    /// The database holding the queue.
+    pub db: Db,
+    /// Backoff and parking.
+    pub policy: RetryPolicy,
+    /// Notified by the webhook route when an event is stored.
+    pub wake: Arc<Notify>,
+    /// Counters for `/metrics`.
+    pub metrics: Arc<Metrics>,
+}
+
+impl EventWorker {
+    /// Works the queue until the task is dropped.
+    pub async fn run(self) {
+        loop {
+            if let Err(e) = self.drain().await {
+                // The database is unreachable: claims are leases, nothing is lost; look again later.
+                tracing::warn!(error = %e, "claiming Stripe events failed");
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(POLL) => {}
+            }
+        }
+    }
+
+    /// Applies every due event; returns how many were attempted.
+    pub async fn drain(&self) -> Result<usize, StorageError> {
+        let mut attempted = 0;
+        loop {
+            let batch = stripe_events::claim_due(&self.db, crate::now_ms(), LEASE_MS, BATCH).await?;
+            if batch.is_empty() {
+                return Ok(attempted);
+            }
+            for event in batch {
+                self.attempt(&event).await;
+                attempted += 1;
+            }
+        }
+    }
+
+    async fn attempt(&self, claimed: &Claimed) {
+        let now = crate::now_ms();
+        let failure = match self.apply(claimed, now).await {
+            Ok(None) => {
+                self.metrics.event(EventResult::Processed);
+                return;
+            }
+            Ok(Some(Step::Unparseable(why))) => {
+                self.park_or_retry(claimed, &format!("unparseable: {why}"), None, now).await;
+                return;
+            }
+            Ok(Some(Step::RetryLater(why))) => why,
+            Ok(Some(Step::Done(_))) => return,
+            Err(e) => e.to_string(),
+        };
+        let retry_at = match self.policy.after_failure(claimed.attempts, now) {
+            AfterFailure::RetryAt(t) => Some(t),
+            AfterFailure::Park => None,
+        };
+        self.park_or_retry(claimed, &failure, retry_at, now).await;
+    }
+
+    async fn park_or_retry(&self, claimed: &Claimed, error: &str, retry_at: Option<i64>, now: i64) {
+        if retry_at.is_some() {
+            self.metrics.event(EventResult::Retried);
+            tracing::info!(merchant = %claimed.merchant_id, event = %claimed.event_id, attempts = claimed.attempts, error, retry_at, "Stripe event will be retried");
+        } else {
+            self.metrics.event(EventResult::Parked);
+            tracing::warn!(merchant = %claimed.merchant_id, event = %claimed.event_id, attempts = claimed.attempts, error, "Stripe event parked");
+        }
+        if let Err(e) = stripe_events::fail(&self.db.pool, &claimed.merchant_id, &claimed.event_id, error, retry_at, now).await {
+            // The lease runs out and the event is claimed again: retried, not lost.
+            tracing::warn!(event = %claimed.event_id, error = %e, "recording a failed attempt failed");
+        }
+    }
+
+    /// `None` when applied (or already applied elsewhere); the step otherwise.
+    async fn apply(&self, claimed: &Claimed, now: i64) -> Result<Option<Step>, StorageError> {
+        let event: Event = match serde_json::from_str(&claimed.payload) {
+            Ok(e) => e,
+            Err(e) => return Ok(Some(Step::Unparseable(format!("event: {e}")))),
+        };
+        let mut tx = self.db.pool.begin().await?;
+        match dispatch(&mut tx, &claimed.merchant_id, &event, now).await? {
+            Step::Done(outcome) => {
+                if stripe_events::finish(&mut tx, &claimed.merchant_id, &claimed.event_id, &outcome, now).await? {
+                    tx.commit().await?;
+                    tracing::info!(merchant = %claimed.merchant_id, event = %event.id, kind = %event.event_type, outcome, "Stripe event processed");
+                    Ok(None)
+                } else {
+                    tx.rollback().await?;
+                    Ok(Some(Step::Done(outcome)))
+                }
+            }
+            other => {
+                tx.rollback().await?;
+                Ok(Some(other))
+            }
+        }
+    }
+}
