@@ -45,6 +45,7 @@ UPDATE commissions SET original_amount = amount;
 
 CREATE INDEX conversions_by_status ON conversions (merchant_id, livemode, status, created_at, id);
 CREATE INDEX conversions_by_payment_intent ON conversions (merchant_id, livemode, payment_intent_id);
+CREATE INDEX conversions_by_customer ON conversions (merchant_id, livemode, customer_id);
 
 -- Negative (or, when a refund fails, restoring) entries against a commission that had
 -- already been approved or paid; each comes from one Stripe event, once.

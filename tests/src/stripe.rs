@@ -27,7 +27,8 @@ pub fn paid_session(id: &str, client_reference_id: &str, amount_total: i64, tax:
         "client_reference_id": client_reference_id,
         "created": now_secs(),
         "currency": currency,
-        "customer": "cus_TestBuyer0001",
+        // One buyer per session, so sessions of a test do not share a customer's binding.
+        "customer": format!("cus_{}", id.trim_start_matches("cs_")),
         "customer_details": { "email": "buyer@example.com", "name": "Test Buyer", "tax_exempt": "none" },
         "livemode": false,
         "metadata": {},
@@ -37,6 +38,41 @@ pub fn paid_session(id: &str, client_reference_id: &str, amount_total: i64, tax:
         "payment_status": "paid",
         "status": "complete",
         "total_details": { "amount_discount": 0, "amount_shipping": 0, "amount_tax": tax }
+    })
+}
+
+/// A paid invoice of a subscription, in Stripe's shape at API version 2026-09-30 (taxes in
+/// `total_taxes`). `billing_reason` is `subscription_create` for the first, `subscription_cycle`
+/// for renewals.
+pub fn paid_invoice(id: &str, customer: &str, amount_paid: i64, tax: i64, currency: &str, billing_reason: &str, paid_at: i64) -> Value {
+    json!({
+        "id": id,
+        "object": "invoice",
+        "amount_due": amount_paid,
+        "amount_paid": amount_paid,
+        "amount_remaining": 0,
+        "billing_reason": billing_reason,
+        "collection_method": "charge_automatically",
+        "created": paid_at,
+        "currency": currency,
+        "customer": customer,
+        "customer_email": "buyer@example.com",
+        "livemode": false,
+        "metadata": {},
+        "parent": {
+            "quote_details": null,
+            "subscription_details": { "metadata": {}, "subscription": "sub_Test0001" },
+            "type": "subscription_details"
+        },
+        "status": "paid",
+        "status_transitions": { "finalized_at": paid_at, "marked_uncollectible_at": null, "paid_at": paid_at, "voided_at": null },
+        "subtotal": amount_paid - tax,
+        "total": amount_paid,
+        "total_taxes": if tax > 0 {
+            json!([{ "amount": tax, "tax_behavior": "exclusive", "tax_rate_details": null, "taxability_reason": "standard_rated", "taxable_amount": amount_paid - tax, "type": "tax_rate_details" }])
+        } else {
+            json!([])
+        }
     })
 }
 

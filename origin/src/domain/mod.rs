@@ -23,6 +23,7 @@ macro_rules! wire_enum {
 
 pub mod affiliate;
 pub mod api_key;
+pub mod attribution;
 pub mod campaign;
 pub mod click;
 pub mod commission;

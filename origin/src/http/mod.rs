@@ -119,8 +119,13 @@ pub async fn run(
     background: Background,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let worker =
-        EventWorker { db: state.db.clone(), policy: background.retry, wake: state.events_wake.clone(), metrics: state.metrics.clone() };
+    let worker = EventWorker {
+        db: state.db.clone(),
+        policy: background.retry,
+        wake: state.events_wake.clone(),
+        metrics: state.metrics.clone(),
+        lead_secret: state.lead_secret.clone(),
+    };
     let tasks = [tokio::spawn(worker.run()), tokio::spawn(jobs::run(state.db.clone(), background.job_interval, state.metrics.clone()))];
     let served = serve(state, listener, shutdown).await;
     for t in tasks {

@@ -1,121 +1,89 @@
-//! `checkout.session.completed` → attributed conversion with its commission.
-//!
-//! Runs inside the transaction that stored the raw event, so a redelivered event (already
-//! stored) never records a second conversion, and a failure stores neither.
+//! Payments: a paid Checkout Session (one-time: a conversion; subscription: binds the
+//! customer) and a paid invoice (renewals and subscription starts), each attributed once.
 
-use payref_shared::client_reference::{self, ParsedReference};
 use sqlx::AnyConnection;
 
-use serde_json::json;
+use super::attribution::{self, Outcome, Payment};
+use super::events::Step;
+use crate::domain::commission::commissionable;
+use crate::storage::StorageError;
+use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
-use crate::domain::campaign::CommissionType;
-use crate::domain::commission::{commissionable, initial_status};
-use crate::storage::audit::{self, Actor, Entry};
-use crate::storage::{StorageError, affiliates, campaigns, clicks, conversions};
-use crate::stripe::event::CheckoutSession;
+/// How long a subscription's first invoice waits for its Checkout Session (which binds the
+/// customer) before it is judged unattributed: Stripe sends both at once, in either order.
+const FIRST_INVOICE_WAIT_MS: i64 = 3_600_000;
 
-/// What processing a session came to, for the log and the webhook's answer.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// A conversion was recorded for this affiliate.
-    Attributed { affiliate_id: String, commission: i64 },
-    /// The session was already recorded.
-    AlreadyRecorded,
-    /// Nothing to record, and why.
-    NotAttributed(&'static str),
+/// What the handlers share.
+#[derive(Debug, Clone, Copy)]
+pub struct Context<'a> {
+    /// The merchant whose event it is.
+    pub merchant_id: &'a str,
+    /// The key lead email hashes are stored under.
+    pub lead_secret: &'a [u8],
+    /// Now, UTC epoch ms.
+    pub now: i64,
 }
 
-/// Records the session's conversion when it names an affiliate of this merchant.
-pub async fn record_session(
+/// `checkout.session.completed` and `checkout.session.async_payment_succeeded`.
+pub async fn session_paid(
     conn: &mut AnyConnection,
-    merchant_id: &str,
-    event_id: &str,
+    cx: Context<'_>,
+    event: &Event,
     session: &CheckoutSession,
-    now: i64,
-) -> Result<Outcome, StorageError> {
+) -> Result<Step, StorageError> {
     if session.payment_status == "unpaid" {
         // Delayed payment methods: the money has not arrived; async_payment_succeeded follows.
-        return Ok(Outcome::NotAttributed("payment not completed"));
+        return Ok(Step::Done("not_attributed: payment not completed".into()));
     }
-    let Some(reference) = session.client_reference_id.as_deref() else {
-        return Ok(Outcome::NotAttributed("no client_reference_id"));
+    let subscription = session.mode.as_deref() == Some("subscription");
+    let (total, currency) = match (session.amount_total, session.currency.as_deref()) {
+        (Some(t), Some(c)) => (t, c.to_ascii_lowercase()),
+        _ if subscription => (0, String::new()),
+        _ => return Ok(Step::Done("not_attributed: session has no amount".into())),
     };
-    let (code, click_id) = match client_reference::parse(reference) {
-        Ok(ParsedReference::Tracked(r)) => (r.code, Some(r.click_id.to_text())),
-        // A bare code counts only when it names one of this merchant's affiliates (below).
-        Ok(ParsedReference::CandidateCode(code)) => (code, None),
-        Err(_) => {
-            return Ok(Outcome::NotAttributed("client_reference_id is not a referral"));
-        }
-    };
-    let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, code.as_str()).await? else {
-        return Ok(Outcome::NotAttributed("no affiliate with this code"));
-    };
-    if affiliate.status != "active" {
-        return Ok(Outcome::NotAttributed("affiliate is not active"));
-    }
-    let (Some(total), Some(currency)) = (session.amount_total, session.currency.clone()) else {
-        return Ok(Outcome::NotAttributed("session has no amount"));
-    };
-    // Link the click only when we stored it (an ad blocker may have stopped the beacon).
-    let click_id = match click_id {
-        Some(id) if clicks::click_exists(conn, merchant_id, &id).await? => Some(id),
-        _ => None,
-    };
-    let Some(campaign) = campaigns::get(&mut *conn, merchant_id, &affiliate.campaign_id).await? else {
-        return Err(StorageError::Corrupt(format!("affiliate {} has no campaign {}", affiliate.id, affiliate.campaign_id)));
-    };
-    let rules = campaign.rules;
     let (tax, shipping) = session.tax_and_shipping();
-    let amount = commissionable(total, tax, shipping);
-    if amount == 0 && rules.skip_zero_revenue {
-        return Ok(Outcome::NotAttributed("zero revenue (the campaign skips it)"));
-    }
-    let currency = currency.to_ascii_lowercase();
-    let commission = rules.commission(amount, &currency, affiliate.commission_bps_override);
-    let rate_bps = match (affiliate.commission_bps_override, rules.commission_type) {
-        (Some(bps), _) => bps,
-        (None, CommissionType::Percent) => rules.commission_bps.unwrap_or(0),
-        (None, CommissionType::Flat) => 0,
-    };
-    let (commission_status, hold_until) = initial_status(rules.approval, rules.hold_days, now);
-    let new = conversions::NewConversion {
-        merchant_id: merchant_id.to_owned(),
+    let payment = Payment {
+        event_id: &event.id,
+        stripe_object_id: &session.id,
         livemode: session.livemode,
-        stripe_object_id: session.id.clone(),
-        affiliate_id: affiliate.id.clone(),
-        click_id,
-        attribution_method: "client_reference_id",
-        amount,
-        currency,
-        rate_bps,
-        commission,
-        commission_status,
-        hold_until,
+        paid_at: if session.created > 0 { session.created.saturating_mul(1000) } else { cx.now },
+        customer_id: session.customer.as_deref(),
+        email: session.customer_details.as_ref().and_then(|d| d.email.as_deref()),
+        client_reference_id: session.client_reference_id.as_deref(),
+        payment_intent_id: session.payment_intent.as_deref(),
+        amount_paid: total,
+        commissionable: commissionable(total, tax, shipping),
+        currency: &currency,
+        earns: !subscription,
     };
-    let Some(recorded) = conversions::insert_conversion(conn, &new, now).await? else {
-        return Ok(Outcome::AlreadyRecorded);
+    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
+    Ok(Step::Done(outcome.label()))
+}
+
+/// `invoice.paid`: a subscription's payments, attributed through the customer.
+pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, invoice: &Invoice) -> Result<Step, StorageError> {
+    let currency = invoice.currency.to_ascii_lowercase();
+    let payment = Payment {
+        event_id: &event.id,
+        stripe_object_id: &invoice.id,
+        livemode: invoice.livemode,
+        paid_at: invoice.paid_at_ms(),
+        customer_id: invoice.customer.as_deref(),
+        email: invoice.customer_email.as_deref(),
+        client_reference_id: None,
+        payment_intent_id: None,
+        amount_paid: invoice.amount_paid,
+        commissionable: commissionable(invoice.amount_paid, invoice.tax(), 0),
+        currency: &currency,
+        earns: true,
     };
-    let entry = Entry {
-        merchant_id,
-        object_type: "conversion",
-        object_id: &recorded.conversion_id,
-        action: "conversion.attributed",
-        actor: &Actor::Stripe(event_id.to_owned()),
-        detail: json!({
-            "method": new.attribution_method,
-            "evidence": { "client_reference_id": reference, "click_id": new.click_id, "code": code.as_str() },
-            "stripe_object_id": session.id,
-            "affiliate_id": affiliate.id,
-            "campaign_id": campaign.id,
-            "amount": new.amount,
-            "currency": new.currency,
-            "commission_id": recorded.commission_id,
-            "commission": commission,
-            "commission_status": commission_status.as_str(),
-            "hold_until": hold_until,
-        }),
-    };
-    audit::record(conn, &entry, now).await?;
-    Ok(Outcome::Attributed { affiliate_id: affiliate.id, commission })
+    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
+    let first_invoice = invoice.billing_reason.as_deref() == Some("subscription_create");
+    if matches!(outcome, Outcome::NotAttributed(_))
+        && first_invoice
+        && cx.now - invoice.created.saturating_mul(1000) < FIRST_INVOICE_WAIT_MS
+    {
+        return Ok(Step::RetryLater("a subscription's first invoice waits for its checkout session".into()));
+    }
+    Ok(Step::Done(outcome.label()))
 }

@@ -10,12 +10,12 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
-use super::checkout::{self, Outcome};
+use super::checkout::{self, Context};
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::metrics::{EventResult, Metrics};
 use crate::storage::stripe_events::{self, Claimed};
 use crate::storage::{Db, StorageError};
-use crate::stripe::event::{CheckoutSession, Event};
+use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
 /// How long a claim lasts before another worker may take the event over.
 const LEASE_MS: i64 = 60_000;
@@ -35,23 +35,29 @@ pub enum Step {
     Unparseable(String),
 }
 
+/// Parses the event's object as `T`, or says why it cannot be.
+fn object<T: serde::de::DeserializeOwned>(event: &Event, what: &str) -> Result<T, Step> {
+    let parsed: T = serde_json::from_value(event.data.object.clone()).map_err(|e| Step::Unparseable(format!("{what}: {e}")))?;
+    let livemode = event.data.object.get("livemode").and_then(serde_json::Value::as_bool);
+    if livemode.is_some_and(|l| l != event.livemode) {
+        return Err(Step::Unparseable(format!("the {what}'s livemode differs from the event's")));
+    }
+    Ok(parsed)
+}
+
 /// Applies one event inside `conn`'s transaction.
-pub async fn dispatch(conn: &mut AnyConnection, merchant_id: &str, event: &Event, now: i64) -> Result<Step, StorageError> {
+pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) -> Result<Step, StorageError> {
     match event.event_type.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-            let session = match serde_json::from_value::<CheckoutSession>(event.data.object.clone()) {
-                Ok(s) => s,
-                Err(e) => return Ok(Step::Unparseable(format!("checkout session: {e}"))),
-            };
-            if session.livemode != event.livemode {
-                return Ok(Step::Unparseable("the session's livemode differs from the event's".into()));
+            match object::<CheckoutSession>(event, "checkout session") {
+                Ok(session) => checkout::session_paid(conn, cx, event, &session).await,
+                Err(step) => Ok(step),
             }
-            Ok(Step::Done(match checkout::record_session(conn, merchant_id, &event.id, &session, now).await? {
-                Outcome::Attributed { .. } => "attributed".to_owned(),
-                Outcome::AlreadyRecorded => "already_recorded".to_owned(),
-                Outcome::NotAttributed(why) => format!("not_attributed: {why}"),
-            }))
         }
+        "invoice.paid" => match object::<Invoice>(event, "invoice") {
+            Ok(invoice) => checkout::invoice_paid(conn, cx, event, &invoice).await,
+            Err(step) => Ok(step),
+        },
         other => Ok(Step::Done(format!("ignored: payref does not use {other}"))),
     }
 }
@@ -67,6 +73,8 @@ pub struct EventWorker {
     pub wake: Arc<Notify>,
     /// Counters for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// The key lead email hashes are stored under, to match buyers' emails.
+    pub lead_secret: Arc<Vec<u8>>,
 }
 
 impl EventWorker {
@@ -142,7 +150,8 @@ impl EventWorker {
             Err(e) => return Ok(Some(Step::Unparseable(format!("event: {e}")))),
         };
         let mut tx = self.db.pool.begin().await?;
-        match dispatch(&mut tx, &claimed.merchant_id, &event, now).await? {
+        let cx = Context { merchant_id: &claimed.merchant_id, lead_secret: &self.lead_secret, now };
+        match dispatch(&mut tx, cx, &event).await? {
             Step::Done(outcome) => {
                 if stripe_events::finish(&mut tx, &claimed.merchant_id, &claimed.event_id, &outcome, now).await? {
                     tx.commit().await?;

@@ -1,6 +1,7 @@
 //! Idempotent processing: edge batches into clicks, Stripe events into conversions and
 //! commissions, exactly once in effect however often they arrive.
 
+pub mod attribution;
 pub mod checkout;
 pub mod events;
 pub mod ingest;

@@ -86,7 +86,7 @@ pub struct AffiliatePatch {
 }
 
 /// What attribution needs of an affiliate.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct AffiliateRef {
     /// The affiliate's id.
     pub id: String,
@@ -96,17 +96,22 @@ pub struct AffiliateRef {
     pub commission_bps_override: Option<i64>,
     /// active, paused or banned.
     pub status: String,
+    /// Contact email, compared with the buyer's to spot self-referrals.
+    pub email: Option<String>,
 }
+
+const REF_COLUMNS: &str = "id, campaign_id, commission_bps_override, status, email";
 
 /// Looks an affiliate up by referral code within one merchant.
 pub async fn affiliate_by_code(conn: impl AnyExecutor<'_>, merchant_id: &str, code: &str) -> Result<Option<AffiliateRef>, StorageError> {
-    let row: Option<(String, String, Option<i64>, String)> =
-        sqlx::query_as("SELECT id, campaign_id, commission_bps_override, status FROM affiliates WHERE merchant_id = $1 AND code = $2")
-            .bind(merchant_id)
-            .bind(code)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|(id, campaign_id, commission_bps_override, status)| AffiliateRef { id, campaign_id, commission_bps_override, status }))
+    let sql = format!("SELECT {REF_COLUMNS} FROM affiliates WHERE merchant_id = $1 AND code = $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(code).fetch_optional(conn).await?)
+}
+
+/// Looks an affiliate up by id within one merchant, for attribution.
+pub async fn affiliate_ref(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<AffiliateRef>, StorageError> {
+    let sql = format!("SELECT {REF_COLUMNS} FROM affiliates WHERE merchant_id = $1 AND id = $2");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?)
 }
 
 /// Creates an active affiliate; `None` when the code is taken within the merchant.

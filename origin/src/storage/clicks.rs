@@ -4,6 +4,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
 use super::page::{Conditions, Page, PageRequest, placeholder_list, values_rows};
+use crate::domain::attribution::VisitorClick;
 use crate::domain::click::Seen;
 
 /// A click ready to store.
@@ -102,14 +103,47 @@ pub async fn counted_near(
     Ok(out)
 }
 
-/// Whether a click is stored for this merchant.
-pub async fn click_exists(conn: &mut AnyConnection, merchant_id: &str, click_id: &str) -> Result<bool, StorageError> {
-    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM clicks WHERE merchant_id = $1 AND click_id = $2")
+/// What attribution reads of a stored click.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClickEvidence {
+    /// The click id.
+    pub click_id: String,
+    /// The affiliate its code named.
+    pub affiliate_id: Option<String>,
+    /// The edge's visitor hash.
+    pub visitor: Option<String>,
+    /// Received at the edge, UTC epoch ms.
+    pub received_at: i64,
+}
+
+/// The stored click, if the beacon reached us (an ad blocker may have stopped it).
+pub async fn evidence(conn: &mut AnyConnection, merchant_id: &str, click_id: &str) -> Result<Option<ClickEvidence>, StorageError> {
+    Ok(sqlx::query_as("SELECT click_id, affiliate_id, visitor, received_at FROM clicks WHERE merchant_id = $1 AND click_id = $2")
         .bind(merchant_id)
         .bind(click_id)
         .fetch_optional(conn)
-        .await?;
-    Ok(row.is_some())
+        .await?)
+}
+
+/// A visitor's counted clicks for an affiliate, received in `[from, to]`.
+pub async fn visitor_clicks(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    visitor: &str,
+    from: i64,
+    to: i64,
+) -> Result<Vec<VisitorClick>, StorageError> {
+    let rows: Vec<(String, String, i64)> = sqlx::query_as(
+        "SELECT click_id, affiliate_id, received_at FROM clicks WHERE merchant_id = $1 AND visitor = $2 \
+         AND received_at >= $3 AND received_at <= $4 AND affiliate_id IS NOT NULL AND duplicate_of IS NULL",
+    )
+    .bind(merchant_id)
+    .bind(visitor)
+    .bind(from)
+    .bind(to)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.into_iter().map(|(click_id, affiliate_id, received_at)| VisitorClick { click_id, affiliate_id, received_at }).collect())
 }
 
 /// A click as the merchant API shows it.

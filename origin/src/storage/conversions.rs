@@ -24,8 +24,15 @@ pub struct NewConversion {
     pub attribution_method: &'static str,
     /// Commissionable amount, minor units.
     pub amount: i64,
+    /// What the buyer paid in all (tax and shipping included), minor units: refunds are
+    /// measured against it.
+    pub amount_paid: i64,
     /// Lowercase ISO currency.
     pub currency: String,
+    /// The Stripe customer who paid, when known.
+    pub customer_id: Option<String>,
+    /// The PaymentIntent, which ties refunds and disputes to this payment.
+    pub payment_intent_id: Option<String>,
     /// Rate applied, basis points.
     pub rate_bps: i64,
     /// Commission, minor units of `currency`.
@@ -34,6 +41,8 @@ pub struct NewConversion {
     pub commission_status: CommissionStatus,
     /// When a held commission approves itself.
     pub hold_until: Option<i64>,
+    /// Why, when a rule denied the commission at once (self-referral).
+    pub commission_reason: Option<String>,
 }
 
 /// The ids a newly recorded conversion got.
@@ -50,8 +59,9 @@ pub struct Recorded {
 pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now: i64) -> Result<Option<Recorded>, StorageError> {
     let id = new_id("cnv");
     let done = sqlx::query(
-        "INSERT INTO conversions (id, merchant_id, livemode, stripe_object_id, affiliate_id, click_id, attribution_method, amount, currency, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (merchant_id, livemode, stripe_object_id) DO NOTHING",
+        "INSERT INTO conversions (id, merchant_id, livemode, stripe_object_id, affiliate_id, click_id, attribution_method, amount, currency, \
+                                  amount_paid, customer_id, payment_intent_id, status, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'paid', $13) ON CONFLICT (merchant_id, livemode, stripe_object_id) DO NOTHING",
     )
     .bind(&id)
     .bind(&c.merchant_id)
@@ -62,6 +72,9 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     .bind(c.attribution_method)
     .bind(c.amount)
     .bind(&c.currency)
+    .bind(c.amount_paid)
+    .bind(&c.customer_id)
+    .bind(&c.payment_intent_id)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -71,9 +84,9 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     let commission_id = new_id("com");
     let approved_at = (c.commission_status == CommissionStatus::Approved).then_some(now);
     sqlx::query(
-        "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, currency, status, \
-                                  hold_until, approved_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+        "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, original_amount, currency, status, \
+                                  reason, hold_until, approved_at, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $13)",
     )
     .bind(&commission_id)
     .bind(&c.merchant_id)
@@ -84,6 +97,7 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     .bind(c.commission)
     .bind(&c.currency)
     .bind(c.commission_status.as_str())
+    .bind(&c.commission_reason)
     .bind(c.hold_until)
     .bind(approved_at)
     .bind(now)
@@ -92,13 +106,30 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     Ok(Some(Recorded { conversion_id: id, commission_id }))
 }
 
+/// Whether an earlier payment of this customer was recorded as a conversion.
+pub async fn customer_has_converted(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    livemode: bool,
+    customer_id: &str,
+) -> Result<bool, StorageError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM conversions WHERE merchant_id = $1 AND livemode = $2 AND customer_id = $3 LIMIT 1")
+            .bind(merchant_id)
+            .bind(flag(livemode))
+            .bind(customer_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
 /// A conversion with its commission, as the merchant API shows it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct ConversionRow {
     /// `cnv_…`.
     pub id: String,
-    /// Test or live mode.
-    pub livemode: bool,
+    /// Test or live mode (0/1).
+    pub livemode: i64,
     /// The Stripe object paid.
     pub stripe_object_id: String,
     /// The affiliate credited.
@@ -109,10 +140,18 @@ pub struct ConversionRow {
     pub click_id: Option<String>,
     /// How the affiliate was found.
     pub attribution_method: String,
+    /// paid, partially_refunded, refunded, disputed.
+    pub status: String,
     /// Commissionable amount, minor units.
     pub amount: i64,
+    /// Paid in all, minor units.
+    pub amount_paid: i64,
+    /// Refunded so far, minor units.
+    pub amount_refunded: i64,
     /// Lowercase ISO currency.
     pub currency: String,
+    /// The Stripe customer.
+    pub customer_id: Option<String>,
     /// Commission earned, minor units.
     pub commission_amount: i64,
     /// Rate applied, basis points.
@@ -123,8 +162,6 @@ pub struct ConversionRow {
     pub created_at: i64,
 }
 
-type Row = (String, i64, String, String, String, Option<String>, String, i64, String, i64, i64, String, i64);
-
 /// Filters of a conversion listing; test and live data never mix.
 #[derive(Debug, Clone, Default)]
 pub struct ConversionFilter {
@@ -132,6 +169,8 @@ pub struct ConversionFilter {
     pub livemode: bool,
     /// Only this affiliate's.
     pub affiliate_id: Option<String>,
+    /// Only conversions in this status.
+    pub status: Option<String>,
     /// Created at or after, UTC epoch ms.
     pub created_gte: Option<i64>,
     /// Created before, UTC epoch ms.
@@ -151,6 +190,9 @@ pub async fn list_conversions(
     if f.affiliate_id.is_some() {
         c.push("v.affiliate_id = {}");
     }
+    if f.status.is_some() {
+        c.push("v.status = {}");
+    }
     if f.created_gte.is_some() {
         c.push("v.created_at >= {}");
     }
@@ -162,15 +204,19 @@ pub async fn list_conversions(
     }
     let limit = c.placeholder();
     let sql = format!(
-        "SELECT v.id, v.livemode, v.stripe_object_id, v.affiliate_id, a.code, v.click_id, v.attribution_method, \
-                v.amount, v.currency, m.amount, m.rate_bps, m.status, v.created_at \
+        "SELECT v.id, v.livemode, v.stripe_object_id, v.affiliate_id, a.code AS affiliate_code, v.click_id, v.attribution_method, v.status, \
+                v.amount, v.amount_paid, v.amount_refunded, v.currency, v.customer_id, m.amount AS commission_amount, \
+                m.rate_bps AS commission_rate_bps, m.status AS commission_status, v.created_at \
          FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id JOIN commissions m ON m.conversion_id = v.id \
          WHERE {} ORDER BY v.created_at DESC, v.id DESC LIMIT {limit}",
         c.to_sql()
     );
-    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(f.livemode));
+    let mut q = sqlx::query_as::<_, ConversionRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(f.livemode));
     if let Some(a) = &f.affiliate_id {
         q = q.bind(a);
+    }
+    if let Some(st) = &f.status {
+        q = q.bind(st);
     }
     if let Some(t) = f.created_gte {
         q = q.bind(t);
@@ -182,24 +228,6 @@ pub async fn list_conversions(
         q = q.bind(*at).bind(id);
     }
     let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    let rows = rows
-        .into_iter()
-        .map(|r| ConversionRow {
-            id: r.0,
-            livemode: r.1 != 0,
-            stripe_object_id: r.2,
-            affiliate_id: r.3,
-            affiliate_code: r.4,
-            click_id: r.5,
-            attribution_method: r.6,
-            amount: r.7,
-            currency: r.8,
-            commission_amount: r.9,
-            commission_rate_bps: r.10,
-            commission_status: r.11,
-            created_at: r.12,
-        })
-        .collect();
     Ok(Page::from_rows(rows, page))
 }
 

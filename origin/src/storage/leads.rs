@@ -121,6 +121,18 @@ pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Opt
         .await?)
 }
 
+/// The click of the most recent lead with this email key: the visit where the buyer
+/// identified themselves.
+pub async fn latest_click(conn: &mut AnyConnection, merchant_id: &str, email_key: &str) -> Result<Option<String>, StorageError> {
+    let row: Option<(String,)> =
+        sqlx::query_as("SELECT click_id FROM leads WHERE merchant_id = $1 AND email_hmac = $2 ORDER BY received_at DESC, id DESC LIMIT 1")
+            .bind(merchant_id)
+            .bind(email_key)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(c,)| c))
+}
+
 /// What an erasure removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Erased {

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod clicks;
 pub mod commissions;
 pub mod conversions;
+pub mod customers;
 pub mod leads;
 pub mod links;
 pub mod merchants;

@@ -119,19 +119,14 @@ pub async fn fail(
     Ok(())
 }
 
-/// Puts a parked event back in the queue, due now, with its attempts reset. Returns false
-/// when no parked event of the merchant has this id.
-pub async fn retry_parked(pool: &AnyPool, merchant_id: &str, event_id: &str, now: i64) -> Result<bool, StorageError> {
-    let done = sqlx::query(
+/// Puts a parked event back in the queue, due now, with its attempts reset; returns it as
+/// the retry left it, or `None` when no parked event of the merchant has this id.
+pub async fn retry_parked(pool: &AnyPool, merchant_id: &str, event_id: &str, now: i64) -> Result<Option<EventRow>, StorageError> {
+    let sql = format!(
         "UPDATE stripe_events SET parked_at = NULL, attempts = 0, next_attempt_at = $1 \
-         WHERE merchant_id = $2 AND event_id = $3 AND parked_at IS NOT NULL AND processed_at IS NULL",
-    )
-    .bind(now)
-    .bind(merchant_id)
-    .bind(event_id)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
+         WHERE merchant_id = $2 AND event_id = $3 AND parked_at IS NOT NULL AND processed_at IS NULL RETURNING {EVENT_COLUMNS}"
+    );
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now).bind(merchant_id).bind(event_id).fetch_optional(pool).await?)
 }
 
 /// Events neither processed nor parked, across all merchants: the queue's depth.

@@ -13,6 +13,9 @@ pub struct Event {
     pub event_type: String,
     /// Live or test mode.
     pub livemode: bool,
+    /// When Stripe created the event, unix seconds.
+    #[serde(default)]
+    pub created: i64,
     /// The object the event is about.
     pub data: EventData,
 }
@@ -41,6 +44,98 @@ pub struct CheckoutSession {
     pub total_details: Option<TotalDetails>,
     /// Live or test mode.
     pub livemode: bool,
+    /// `payment`, `subscription` or `setup`.
+    #[serde(default)]
+    pub mode: Option<String>,
+    /// The Stripe customer (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub customer: Option<String>,
+    /// The buyer's details as entered at checkout.
+    #[serde(default)]
+    pub customer_details: Option<CustomerDetails>,
+    /// The PaymentIntent of a one-time payment (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub payment_intent: Option<String>,
+    /// Created, unix seconds.
+    #[serde(default)]
+    pub created: i64,
+}
+
+/// `customer_details` of a Checkout Session.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CustomerDetails {
+    /// The email the buyer entered.
+    pub email: Option<String>,
+}
+
+/// The fields of an Invoice that attribution needs (API version 2026-09-30: taxes are in
+/// `total_taxes`).
+#[derive(Debug, Clone, Deserialize)]
+pub struct Invoice {
+    /// `in_…`.
+    pub id: String,
+    /// The Stripe customer (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub customer: Option<String>,
+    /// The customer's email at the time.
+    #[serde(default)]
+    pub customer_email: Option<String>,
+    /// Paid, minor units.
+    pub amount_paid: i64,
+    /// Lowercase ISO currency.
+    pub currency: String,
+    /// Taxes in the total.
+    #[serde(default)]
+    pub total_taxes: Option<Vec<TaxAmount>>,
+    /// `subscription_create`, `subscription_cycle`, `manual`…
+    #[serde(default)]
+    pub billing_reason: Option<String>,
+    /// Live or test mode.
+    pub livemode: bool,
+    /// Created, unix seconds.
+    pub created: i64,
+    /// When the invoice changed state.
+    #[serde(default)]
+    pub status_transitions: Option<StatusTransitions>,
+}
+
+/// One entry of an invoice's `total_taxes`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TaxAmount {
+    /// Minor units.
+    pub amount: i64,
+}
+
+/// `status_transitions` of an invoice.
+#[derive(Debug, Clone, Deserialize)]
+pub struct StatusTransitions {
+    /// Paid, unix seconds.
+    pub paid_at: Option<i64>,
+}
+
+impl Invoice {
+    /// Taxes in `amount_paid`.
+    pub fn tax(&self) -> i64 {
+        self.total_taxes.iter().flatten().map(|t| t.amount).sum()
+    }
+
+    /// When it was paid, UTC epoch ms (its creation when Stripe did not say).
+    pub fn paid_at_ms(&self) -> i64 {
+        self.status_transitions.as_ref().and_then(|s| s.paid_at).unwrap_or(self.created).saturating_mul(1000)
+    }
+}
+
+/// An expandable reference: Stripe sends an id, or the object (with its `id`) when expanded.
+fn expandable_id<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Expandable {
+        Id(String),
+        Object { id: String },
+    }
+    Ok(Option::<Expandable>::deserialize(d)?.map(|e| match e {
+        Expandable::Id(id) | Expandable::Object { id } => id,
+    }))
 }
 
 /// `total_details` of a Checkout Session.

@@ -180,8 +180,13 @@ async fn list_round(db: &Db, merchant: &str, affiliates: &[String], rows: usize,
             let n = (i * 7_919 % rows) / affiliates.len() * affiliates.len() + i % affiliates.len();
             (start_ms + n as i64 * 1_000, format!("cnv_{n:012}"))
         });
-        let filter =
-            ConversionFilter { livemode: false, affiliate_id: Some(affiliate.clone()), created_gte: Some(start_ms), created_lt: None };
+        let filter = ConversionFilter {
+            livemode: false,
+            affiliate_id: Some(affiliate.clone()),
+            status: None,
+            created_gte: Some(start_ms),
+            created_lt: None,
+        };
         let page = PageRequest { after, limit: 25 };
         let start = Instant::now();
         let found = list_conversions(&db.pool, merchant, &filter, &page).await.expect("list");

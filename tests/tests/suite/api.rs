@@ -1,6 +1,9 @@
 //! Helpers for the merchant API tests: a client bound to a test origin, and one test per backend.
 
-use payref_tests::origin::{Backend, TestOrigin, spawn_origin};
+use payref_origin::domain::lead::email_sha256;
+use payref_shared::batch::{EventBatch, ReceivedEvent};
+use payref_shared::{ClickEvent, ClickId, EdgeEvent, LeadEvent, ReferralCode, SiteKey, signature};
+use payref_tests::origin::{Backend, EDGE_SECRET, SITE_KEY, TestOrigin, spawn_origin};
 use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
 
@@ -85,4 +88,56 @@ impl Api {
         assert_eq!(resp.status(), 200);
         resp.json().await.expect("webhook answer")
     }
+}
+
+// Edge events, as the edge forwards them.
+
+pub const HOUR: i64 = 3_600_000;
+
+pub fn click(n: u32, code: &str, visitor: Option<&str>, at: i64) -> ReceivedEvent {
+    ReceivedEvent {
+        received_at_ms: at,
+        country: Some("DE".into()),
+        visitor: visitor.map(str::to_owned),
+        device: Some("mobile".into()),
+        event: EdgeEvent::Click(ClickEvent {
+            site: SiteKey::parse(SITE_KEY).unwrap(),
+            code: ReferralCode::parse(code).unwrap(),
+            click_id: click_id(n),
+            landing_url: format!("https://shop.example.com/?ref={code}"),
+            referrer: "https://blog.example/".into(),
+            utm: vec![("utm_source".into(), "blog".into())],
+        }),
+    }
+}
+
+pub fn click_id(n: u32) -> ClickId {
+    let mut bytes = [7u8; 16];
+    bytes[..4].copy_from_slice(&n.to_be_bytes());
+    ClickId::from_bytes(bytes)
+}
+
+pub fn lead(n: u32, email: &str, at: i64) -> ReceivedEvent {
+    let event =
+        EdgeEvent::Lead(LeadEvent { site: SiteKey::parse(SITE_KEY).unwrap(), click_id: click_id(n), email_sha256: email_sha256(email) });
+    ReceivedEvent { received_at_ms: at, country: None, visitor: None, device: None, event }
+}
+
+impl Api {
+    pub async fn ingest(&self, events: Vec<ReceivedEvent>) -> Value {
+        let body = EventBatch { sent_at_ms: payref_origin::now_ms(), events }.to_json();
+        let sig = signature::sign(EDGE_SECRET.as_bytes(), payref_origin::now_ms(), body.as_bytes());
+        let url = format!("{}/v1/ingest/events", self.origin.url);
+        let resp = self.client.post(url).header(signature::HEADER, sig).body(body).send().await.unwrap();
+        assert_eq!(resp.status(), 200);
+        resp.json().await.unwrap()
+    }
+
+    pub async fn list(&self, path: &str) -> Vec<Value> {
+        self.ok(self.key(), Method::GET, path, None).await["data"].as_array().unwrap().clone()
+    }
+}
+
+pub fn ids(list: &[Value]) -> Vec<String> {
+    list.iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect()
 }

@@ -4,64 +4,14 @@
 
 use payref_origin::domain::lead::email_sha256;
 use payref_origin::storage::retention;
-use payref_shared::batch::{EventBatch, ReceivedEvent};
-use payref_shared::{ClickEvent, ClickId, ClientReferenceId, EdgeEvent, LeadEvent, ReferralCode, SiteKey, signature};
-use payref_tests::origin::{Backend, EDGE_SECRET, SITE_KEY};
+use payref_shared::batch::ReceivedEvent;
+use payref_shared::{ClientReferenceId, EdgeEvent, ReferralCode};
+use payref_tests::origin::Backend;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{Api, refused};
+use crate::api::{Api, HOUR, click, click_id, ids, lead, refused};
 use crate::on_both_backends;
-
-const HOUR: i64 = 3_600_000;
-
-fn click(n: u32, code: &str, visitor: Option<&str>, at: i64) -> ReceivedEvent {
-    ReceivedEvent {
-        received_at_ms: at,
-        country: Some("DE".into()),
-        visitor: visitor.map(str::to_owned),
-        device: Some("mobile".into()),
-        event: EdgeEvent::Click(ClickEvent {
-            site: SiteKey::parse(SITE_KEY).unwrap(),
-            code: ReferralCode::parse(code).unwrap(),
-            click_id: click_id(n),
-            landing_url: format!("https://shop.example.com/?ref={code}"),
-            referrer: "https://blog.example/".into(),
-            utm: vec![("utm_source".into(), "blog".into())],
-        }),
-    }
-}
-
-fn click_id(n: u32) -> ClickId {
-    let mut bytes = [7u8; 16];
-    bytes[..4].copy_from_slice(&n.to_be_bytes());
-    ClickId::from_bytes(bytes)
-}
-
-fn lead(n: u32, email: &str, at: i64) -> ReceivedEvent {
-    let event =
-        EdgeEvent::Lead(LeadEvent { site: SiteKey::parse(SITE_KEY).unwrap(), click_id: click_id(n), email_sha256: email_sha256(email) });
-    ReceivedEvent { received_at_ms: at, country: None, visitor: None, device: None, event }
-}
-
-impl Api {
-    async fn ingest(&self, events: Vec<ReceivedEvent>) -> Value {
-        let body = EventBatch { sent_at_ms: payref_origin::now_ms(), events }.to_json();
-        let sig = signature::sign(EDGE_SECRET.as_bytes(), payref_origin::now_ms(), body.as_bytes());
-        let url = format!("{}/v1/ingest/events", self.origin.url);
-        let resp = self.client.post(url).header(signature::HEADER, sig).body(body).send().await.unwrap();
-        assert_eq!(resp.status(), 200);
-        resp.json().await.unwrap()
-    }
-
-    async fn list(&self, path: &str) -> Vec<Value> {
-        self.ok(self.key(), Method::GET, path, None).await["data"].as_array().unwrap().clone()
-    }
-}
-
-fn ids(list: &[Value]) -> Vec<String> {
-    list.iter().map(|v| v["id"].as_str().unwrap().to_owned()).collect()
-}
 
 async fn clicks_count_once_per_visitor_code_and_window(backend: Backend) {
     let api = Api::new(backend).await;

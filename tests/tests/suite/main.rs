@@ -1,6 +1,7 @@
 //! payref's end-to-end and API tests, in one binary.
 
 mod api;
+mod attribution;
 mod campaigns_api;
 mod clicks_api;
 mod commissions_api;

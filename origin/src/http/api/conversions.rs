@@ -2,13 +2,42 @@
 
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
+use poem_openapi::{Enum, Object, OpenApi};
 
 use super::page_request;
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
 use crate::storage::conversions::{self, ConversionFilter, ConversionRow};
+
+/// What became of a conversion's payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum ConversionStatus {
+    /// Paid, nothing refunded.
+    Paid,
+    /// Part of it refunded.
+    PartiallyRefunded,
+    /// Refunded in full.
+    Refunded,
+    /// The buyer disputed the charge.
+    Disputed,
+}
+
+impl ConversionStatus {
+    fn parse(s: &str) -> Option<Self> {
+        [Self::Paid, Self::PartiallyRefunded, Self::Refunded, Self::Disputed].into_iter().find(|v| v.as_str() == s)
+    }
+
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Paid => "paid",
+            Self::PartiallyRefunded => "partially_refunded",
+            Self::Refunded => "refunded",
+            Self::Disputed => "disputed",
+        }
+    }
+}
 
 /// One Stripe payment attributed to an affiliate.
 #[derive(Debug, Object)]
@@ -25,12 +54,20 @@ pub struct Conversion {
     pub affiliate_code: String,
     /// The recorded click the sale came from, when known.
     pub click_id: Option<String>,
-    /// How the affiliate was found (e.g. `client_reference_id`).
+    /// How the affiliate was found: `client_reference_id`, `customer_binding`, `lead_email`…
     pub attribution_method: String,
+    /// The payment's state: paid, partially_refunded, refunded or disputed.
+    pub status: ConversionStatus,
     /// Commissionable amount (paid, less tax and shipping), minor units.
     pub amount: i64,
+    /// Paid in all (tax and shipping included), minor units.
+    pub amount_paid: i64,
+    /// Refunded so far, minor units.
+    pub amount_refunded: i64,
     /// Lowercase ISO 4217 currency.
     pub currency: String,
+    /// The Stripe customer who paid, when known.
+    pub customer_id: Option<String>,
     /// Commission, minor units of `currency`.
     pub commission_amount: i64,
     /// Rate applied, basis points.
@@ -45,14 +82,18 @@ impl From<ConversionRow> for Conversion {
     fn from(r: ConversionRow) -> Self {
         Self {
             id: r.id,
-            livemode: r.livemode,
+            livemode: r.livemode != 0,
             stripe_object_id: r.stripe_object_id,
             affiliate_id: r.affiliate_id,
             affiliate_code: r.affiliate_code,
             click_id: r.click_id,
             attribution_method: r.attribution_method,
+            status: ConversionStatus::parse(&r.status).unwrap_or(ConversionStatus::Paid),
             amount: r.amount,
+            amount_paid: r.amount_paid,
+            amount_refunded: r.amount_refunded,
             currency: r.currency,
+            customer_id: r.customer_id,
             commission_amount: r.commission_amount,
             commission_rate_bps: r.commission_rate_bps,
             commission_status: r.commission_status,
@@ -89,6 +130,8 @@ impl ConversionsApi {
         livemode: Query<Option<bool>>,
         /// Only this affiliate's conversions.
         affiliate_id: Query<Option<String>>,
+        /// Only conversions in this state.
+        status: Query<Option<ConversionStatus>>,
         /// Created at or after (UTC epoch ms).
         created_gte: Query<Option<i64>>,
         /// Created before (UTC epoch ms).
@@ -104,6 +147,7 @@ impl ConversionsApi {
         let filter = ConversionFilter {
             livemode: livemode.0.unwrap_or(false),
             affiliate_id: affiliate_id.0,
+            status: status.0.map(|s| s.as_str().to_owned()),
             created_gte: created_gte.0,
             created_lt: created_lt.0,
         };

@@ -33,7 +33,7 @@ pub enum Csv {
 const COMMISSION_HEADER: &str = "id,created_at,livemode,status,affiliate_id,affiliate_code,conversion_id,stripe_object_id,amount,currency,\
                                  rate_bps,reason,hold_until,approved_at,paid_at,payout_reference\r\n";
 const CONVERSION_HEADER: &str = "id,created_at,livemode,affiliate_id,affiliate_code,stripe_object_id,click_id,attribution_method,amount,\
-                                 currency,commission_amount,commission_rate_bps,commission_status\r\n";
+                                 currency,commission_amount,commission_rate_bps,commission_status,status,amount_paid,amount_refunded\r\n";
 
 fn opt_time(line: &mut String, t: Option<i64>) {
     if let Some(t) = t {
@@ -72,7 +72,7 @@ fn conversion_line(line: &mut String, r: &ConversionRow) {
     push_text(line, &r.id);
     line.push(',');
     line.push_str(&iso_utc(r.created_at));
-    line.push_str(if r.livemode { ",true" } else { ",false" });
+    line.push_str(if r.livemode != 0 { ",true" } else { ",false" });
     for text in [&r.affiliate_id, &r.affiliate_code, &r.stripe_object_id] {
         line.push(',');
         push_text(line, text);
@@ -91,6 +91,12 @@ fn conversion_line(line: &mut String, r: &ConversionRow) {
     push_int(line, r.commission_rate_bps);
     line.push(',');
     push_text(line, &r.commission_status);
+    line.push(',');
+    push_text(line, &r.status);
+    for n in [r.amount_paid, r.amount_refunded] {
+        line.push(',');
+        push_int(line, n);
+    }
     line.push_str("\r\n");
 }
 
@@ -211,6 +217,7 @@ impl ExportApi {
         let filter = ConversionFilter {
             livemode: livemode.0.unwrap_or(false),
             affiliate_id: affiliate_id.0,
+            status: None,
             created_gte: created_gte.0,
             created_lt: created_lt.0,
         };

@@ -6,6 +6,7 @@ pub mod campaigns;
 pub mod clicks;
 pub mod commissions;
 pub mod conversions;
+pub mod customers;
 pub mod export;
 pub mod links;
 pub mod merchant;
@@ -23,20 +24,25 @@ pub const DEFAULT_LIMIT: i64 = 25;
 /// Largest page size.
 pub const MAX_LIMIT: i64 = 100;
 
-/// Every resource of the merchant API.
+/// Every resource of the merchant API (nested: `Default` stops at 12-tuples).
 pub type Apis = (
-    affiliates::AffiliatesApi,
-    campaigns::CampaignsApi,
-    conversions::ConversionsApi,
-    commissions::CommissionsApi,
-    payouts::PayoutsApi,
-    audit::AuditApi,
-    sites::SitesApi,
-    links::LinksApi,
-    clicks::ClicksApi,
-    merchant::MerchantApi,
-    export::ExportApi,
-    stripe_events::StripeEventsApi,
+    (
+        affiliates::AffiliatesApi,
+        campaigns::CampaignsApi,
+        conversions::ConversionsApi,
+        customers::CustomersApi,
+        commissions::CommissionsApi,
+        payouts::PayoutsApi,
+    ),
+    (
+        audit::AuditApi,
+        sites::SitesApi,
+        links::LinksApi,
+        clicks::ClicksApi,
+        merchant::MerchantApi,
+        export::ExportApi,
+        stripe_events::StripeEventsApi,
+    ),
 );
 
 /// The OpenAPI service with every resource.

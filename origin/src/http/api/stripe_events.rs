@@ -153,13 +153,12 @@ impl StripeEventsApi {
         auth.0.require_write()?;
         let pool = &state.db.pool;
         let merchant = &auth.0.merchant_id;
-        if !stripe_events::retry_parked(pool, merchant, &id.0, crate::now_ms()).await? {
+        let Some(retried) = stripe_events::retry_parked(pool, merchant, &id.0, crate::now_ms()).await? else {
             let found = stripe_events::get(pool, merchant, &id.0).await?.ok_or(ApiError::NotFound("no such event"))?;
             let message = format!("only a parked event can be retried; this one is {}", StripeEvent::from(found).status.label());
             return Err(ApiError::Conflict { code: "invalid_status", message }.into());
-        }
+        };
         state.events_wake.notify_one();
-        let found = stripe_events::get(pool, merchant, &id.0).await?.ok_or(ApiError::NotFound("no such event"))?;
-        Ok(Json(found.into()))
+        Ok(Json(retried.into()))
     }
 }

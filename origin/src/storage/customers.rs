@@ -1,0 +1,120 @@
+//! Stripe customers bound to the affiliate who brought them, and how the binding was made.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::page::{Conditions, Page, PageRequest};
+use super::{StorageError, flag};
+
+/// A customer's binding.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CustomerRow {
+    /// Stripe's `cus_…`.
+    pub stripe_customer_id: String,
+    /// Test or live mode (0/1).
+    pub livemode: i64,
+    /// The affiliate credited with the customer.
+    pub affiliate_id: String,
+    /// How the binding was made (an attribution method).
+    pub method: String,
+    /// The click behind it, when there was one.
+    pub click_id: Option<String>,
+    /// The Stripe object whose attribution made it (`cs_…`, `in_…`, `cus_…`).
+    pub source_object_id: String,
+    /// Bound, UTC epoch ms.
+    pub created_at: i64,
+}
+
+const COLUMNS: &str = "stripe_customer_id, livemode, affiliate_id, method, click_id, source_object_id, created_at";
+
+/// A binding to make.
+#[derive(Debug, Clone)]
+pub struct NewBinding<'a> {
+    /// Whose customer.
+    pub merchant_id: &'a str,
+    /// Test or live mode.
+    pub livemode: bool,
+    /// `cus_…`.
+    pub customer_id: &'a str,
+    /// The affiliate.
+    pub affiliate_id: &'a str,
+    /// How it was found.
+    pub method: &'a str,
+    /// The click, when there was one.
+    pub click_id: Option<&'a str>,
+    /// The Stripe object attributed.
+    pub source_object_id: &'a str,
+}
+
+/// Binds the customer unless already bound (the first affiliate keeps the customer); returns
+/// whether this call made the binding.
+pub async fn bind(conn: &mut AnyConnection, b: &NewBinding<'_>, now: i64) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "INSERT INTO customers (merchant_id, livemode, stripe_customer_id, affiliate_id, method, click_id, source_object_id, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (merchant_id, livemode, stripe_customer_id) DO NOTHING",
+    )
+    .bind(b.merchant_id)
+    .bind(flag(b.livemode))
+    .bind(b.customer_id)
+    .bind(b.affiliate_id)
+    .bind(b.method)
+    .bind(b.click_id)
+    .bind(b.source_object_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The customer's binding, if any.
+pub async fn get(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    livemode: bool,
+    customer_id: &str,
+) -> Result<Option<CustomerRow>, StorageError> {
+    let sql = format!("SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND livemode = $2 AND stripe_customer_id = $3");
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode)).bind(customer_id).fetch_optional(conn).await?)
+}
+
+/// A page of bound customers of one mode, newest first.
+pub async fn list(
+    pool: &AnyPool,
+    merchant_id: &str,
+    livemode: bool,
+    affiliate_id: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<CustomerRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("merchant_id = {}");
+    c.push("livemode = {}");
+    if affiliate_id.is_some() {
+        c.push("affiliate_id = {}");
+    }
+    if page.after.is_some() {
+        c.push("(created_at, stripe_customer_id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql =
+        format!("SELECT {COLUMNS} FROM customers WHERE {} ORDER BY created_at DESC, stripe_customer_id DESC LIMIT {limit}", c.to_sql());
+    let mut q = sqlx::query_as::<_, CustomerRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode));
+    if let Some(a) = affiliate_id {
+        q = q.bind(a);
+    }
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    Ok(Page::from_rows(rows, page))
+}
+
+/// The (created_at, id) position of a customer of one mode, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, livemode: bool, customer_id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT created_at, stripe_customer_id FROM customers WHERE merchant_id = $1 AND livemode = $2 AND stripe_customer_id = $3",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(customer_id)
+    .fetch_optional(pool)
+    .await?)
+}
