@@ -33,7 +33,7 @@ pub fn paid_session(id: &str, client_reference_id: &str, amount_total: i64, tax:
         "livemode": false,
         "metadata": {},
         "mode": "payment",
-        "payment_intent": "pi_TestIntent0001",
+        "payment_intent": format!("pi_{}", id.trim_start_matches("cs_")),
         "payment_link": "plink_TestDemo0001",
         "payment_status": "paid",
         "status": "complete",
@@ -73,6 +73,28 @@ pub fn paid_invoice(id: &str, customer: &str, amount_paid: i64, tax: i64, curren
         } else {
             json!([])
         }
+    })
+}
+
+/// A charge after refunds of `refunded` in all (Stripe reports the cumulative amount).
+pub fn refunded_charge(id: &str, payment_intent: &str, amount: i64, refunded: i64, currency: &str) -> Value {
+    json!({
+        "id": id,
+        "object": "charge",
+        "amount": amount,
+        "amount_captured": amount,
+        "amount_refunded": refunded,
+        "captured": true,
+        "created": now_secs(),
+        "currency": currency,
+        "customer": null,
+        "disputed": false,
+        "livemode": false,
+        "metadata": {},
+        "paid": true,
+        "payment_intent": payment_intent,
+        "refunded": refunded >= amount,
+        "status": "succeeded"
     })
 }
 

@@ -21,6 +21,30 @@ pub fn commissionable(amount_total: i64, tax: i64, shipping: i64) -> i64 {
     (amount_total - tax - shipping).max(0)
 }
 
+/// What a commission comes to once `refunded` of the `paid` amount went back to the buyer:
+/// the original commission scaled by what remains paid, rounded half away from zero. Refunds
+/// beyond the payment count as the whole payment.
+pub fn after_refund(original: i64, paid: i64, refunded: i64) -> i64 {
+    if paid <= 0 {
+        return original;
+    }
+    let kept = i128::from((paid - refunded.clamp(0, paid)).max(0));
+    let product = i128::from(original) * kept;
+    let whole = i128::from(paid);
+    let (q, r) = (product / whole, product % whole);
+    let rounded = if 2 * r.abs() >= whole { q + product.signum() } else { q };
+    i64::try_from(rounded).unwrap_or(original)
+}
+
+/// What a refund did to a conversion's payment.
+pub fn payment_status(paid: i64, refunded: i64) -> &'static str {
+    match refunded {
+        r if r <= 0 => "paid",
+        r if r >= paid => "refunded",
+        _ => "partially_refunded",
+    }
+}
+
 /// One day in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
 
@@ -91,6 +115,19 @@ pub fn initial_status(approval: Approval, hold_days: Option<i64>, now: i64) -> (
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refunds_scale_the_commission_and_round_half_away_from_zero() {
+        assert_eq!(after_refund(1_470, 5_300, 0), 1_470);
+        assert_eq!(after_refund(1_470, 5_300, 5_300), 0);
+        assert_eq!(after_refund(1_470, 5_300, 9_999), 0, "capped at the payment");
+        assert_eq!(after_refund(1_000, 3, 1), 667, "666.67 rounds up");
+        assert_eq!(after_refund(1_001, 2, 1), 501, "500.5 rounds away from zero");
+        assert_eq!(after_refund(500, 0, 0), 500, "nothing paid: nothing to scale");
+        assert_eq!(payment_status(100, 0), "paid");
+        assert_eq!(payment_status(100, 40), "partially_refunded");
+        assert_eq!(payment_status(100, 100), "refunded");
+    }
 
     #[test]
     fn actions_follow_the_lifecycle() {

@@ -11,11 +11,12 @@ use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
 use super::checkout::{self, Context};
+use super::refunds;
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::metrics::{EventResult, Metrics};
 use crate::storage::stripe_events::{self, Claimed};
 use crate::storage::{Db, StorageError};
-use crate::stripe::event::{CheckoutSession, Event, Invoice};
+use crate::stripe::event::{Charge, CheckoutSession, Event, Invoice};
 
 /// How long a claim lasts before another worker may take the event over.
 const LEASE_MS: i64 = 60_000;
@@ -56,6 +57,10 @@ pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) 
         }
         "invoice.paid" => match object::<Invoice>(event, "invoice") {
             Ok(invoice) => checkout::invoice_paid(conn, cx, event, &invoice).await,
+            Err(step) => Ok(step),
+        },
+        "charge.refunded" => match object::<Charge>(event, "charge") {
+            Ok(charge) => refunds::charge_refunded(conn, cx, event, &charge).await,
             Err(step) => Ok(step),
         },
         other => Ok(Step::Done(format!("ignored: payref does not use {other}"))),

@@ -6,3 +6,4 @@ pub mod checkout;
 pub mod events;
 pub mod ingest;
 pub mod jobs;
+pub mod refunds;

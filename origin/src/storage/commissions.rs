@@ -324,3 +324,28 @@ pub async fn release_held(pool: &AnyPool, now: i64) -> Result<usize, StorageErro
         tx.commit().await?;
     }
 }
+
+/// Lowers a pending commission after a refund; `reversed` (a full refund) also moves it to
+/// reversed with the reason. Returns false when it was no longer pending.
+pub async fn reduce_pending(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    id: &str,
+    amount: i64,
+    reversed: Option<&str>,
+    now: i64,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE commissions SET amount = $1, updated_at = $2, hold_until = CASE WHEN $3 = '' THEN hold_until ELSE NULL END, \
+                status = CASE WHEN $3 = '' THEN status ELSE 'reversed' END, reason = CASE WHEN $3 = '' THEN reason ELSE $3 END \
+         WHERE merchant_id = $4 AND id = $5 AND status = 'pending'",
+    )
+    .bind(amount)
+    .bind(now)
+    .bind(reversed.unwrap_or(""))
+    .bind(merchant_id)
+    .bind(id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}

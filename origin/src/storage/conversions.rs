@@ -240,3 +240,69 @@ pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Opt
         .await?;
     Ok(row)
 }
+
+/// What the refund ledger reads of a conversion and its commission.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct Ledger {
+    /// `cnv_…`.
+    pub conversion_id: String,
+    /// Paid in all, minor units.
+    pub amount_paid: i64,
+    /// Refunded so far, minor units.
+    pub amount_refunded: i64,
+    /// Lowercase ISO currency.
+    pub currency: String,
+    /// The affiliate credited.
+    pub affiliate_id: String,
+    /// `com_…`.
+    pub commission_id: String,
+    /// The commission's status.
+    pub commission_status: String,
+    /// The commission now.
+    pub commission_amount: i64,
+    /// The commission when earned.
+    pub original_amount: Option<i64>,
+    /// The adjustments already made to it, summed.
+    pub adjusted: i64,
+}
+
+/// The conversion paid through this PaymentIntent, with its commission.
+pub async fn ledger_by_payment_intent(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    livemode: bool,
+    payment_intent_id: &str,
+) -> Result<Option<Ledger>, StorageError> {
+    Ok(sqlx::query_as(
+        "SELECT v.id AS conversion_id, v.amount_paid, v.amount_refunded, v.currency, v.affiliate_id, m.id AS commission_id, \
+                m.status AS commission_status, m.amount AS commission_amount, m.original_amount, \
+                CAST(COALESCE((SELECT SUM(j.amount) FROM commission_adjustments j WHERE j.merchant_id = v.merchant_id AND j.commission_id = m.id), 0) AS BIGINT) AS adjusted \
+         FROM conversions v JOIN commissions m ON m.conversion_id = v.id \
+         WHERE v.merchant_id = $1 AND v.livemode = $2 AND v.payment_intent_id = $3",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(payment_intent_id)
+    .fetch_optional(conn)
+    .await?)
+}
+
+/// Records the cumulative refunded amount, only ever upwards (refund events may arrive in any
+/// order); returns whether it changed.
+pub async fn record_refunded(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    conversion_id: &str,
+    refunded: i64,
+    status: &str,
+) -> Result<bool, StorageError> {
+    let done =
+        sqlx::query("UPDATE conversions SET amount_refunded = $1, status = $2 WHERE merchant_id = $3 AND id = $4 AND amount_refunded < $1")
+            .bind(refunded)
+            .bind(status)
+            .bind(merchant_id)
+            .bind(conversion_id)
+            .execute(conn)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}

@@ -143,7 +143,7 @@ pub struct Erased {
 }
 
 /// Deletes every lead with this email key and the clicks they carried, inside `conn`'s
-/// transaction. Conversions keep their amounts but lose the link to an erased click.
+/// transaction. Conversions and customer bindings stay but lose the link to an erased click.
 pub async fn erase(conn: &mut AnyConnection, merchant_id: &str, email_key: &str) -> Result<Erased, StorageError> {
     let clicks: Vec<(String,)> = sqlx::query_as("SELECT click_id FROM leads WHERE merchant_id = $1 AND email_hmac = $2")
         .bind(merchant_id)
@@ -154,6 +154,14 @@ pub async fn erase(conn: &mut AnyConnection, merchant_id: &str, email_key: &str)
     for (click,) in &clicks {
         sqlx::query(
             "UPDATE conversions SET click_id = NULL WHERE merchant_id = $1 AND click_id IN \
+             (SELECT click_id FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2))",
+        )
+        .bind(merchant_id)
+        .bind(click)
+        .execute(&mut *conn)
+        .await?;
+        sqlx::query(
+            "UPDATE customers SET click_id = NULL WHERE merchant_id = $1 AND click_id IN \
              (SELECT click_id FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2))",
         )
         .bind(merchant_id)

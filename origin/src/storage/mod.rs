@@ -1,5 +1,6 @@
 //! Storage through sqlx's Any driver: one code path for SQLite (embedded default) and PostgreSQL.
 
+pub mod adjustments;
 pub mod affiliates;
 pub mod audit;
 pub mod campaigns;

@@ -1,4 +1,5 @@
-//! The payouts report: approved, unpaid commissions summed per affiliate and currency.
+//! The payouts report (approved, unpaid commissions plus open adjustments, per affiliate and
+//! currency) and recording a payout, which pays those commissions and settles those adjustments.
 
 use std::collections::HashMap;
 
@@ -22,8 +23,10 @@ pub struct PayoutDue {
     pub affiliate_status: String,
     /// Lowercase ISO currency.
     pub currency: String,
-    /// Sum of approved, unpaid commissions, minor units.
+    /// What is due: approved, unpaid commissions plus open adjustments, minor units.
     pub amount: i64,
+    /// The open adjustments included in `amount` (negative: refunds taken back).
+    pub adjustments: i64,
     /// How many commissions.
     pub commission_count: i64,
     /// The campaign's minimum payout in this currency (0 when it sets none).
@@ -40,6 +43,7 @@ struct DueRow {
     campaign_id: String,
     currency: String,
     amount: i64,
+    adjustments: i64,
     commission_count: i64,
 }
 
@@ -51,12 +55,17 @@ pub async fn payouts_due(
     minimums: &HashMap<String, CurrencyAmounts>,
 ) -> Result<Vec<PayoutDue>, StorageError> {
     let rows: Vec<DueRow> = sqlx::query_as(
-        "SELECT m.affiliate_id, a.code, a.name, a.payout_email, a.status AS affiliate_status, a.campaign_id, m.currency, \
-                CAST(SUM(m.amount) AS BIGINT) AS amount, COUNT(*) AS commission_count \
-         FROM commissions m JOIN affiliates a ON a.id = m.affiliate_id \
-         WHERE m.merchant_id = $1 AND m.livemode = $2 AND m.status = 'approved' \
-         GROUP BY m.affiliate_id, a.code, a.name, a.payout_email, a.status, a.campaign_id, m.currency \
-         ORDER BY a.code, m.currency",
+        "SELECT x.affiliate_id, a.code, a.name, a.payout_email, a.status AS affiliate_status, a.campaign_id, x.currency, \
+                CAST(SUM(x.amount) AS BIGINT) AS amount, CAST(SUM(x.adjustment) AS BIGINT) AS adjustments, \
+                CAST(SUM(x.commission) AS BIGINT) AS commission_count \
+         FROM (SELECT affiliate_id, currency, amount, 0 AS adjustment, 1 AS commission FROM commissions \
+                   WHERE merchant_id = $1 AND livemode = $2 AND status = 'approved' \
+               UNION ALL \
+               SELECT affiliate_id, currency, amount, amount AS adjustment, 0 AS commission FROM commission_adjustments \
+                   WHERE merchant_id = $1 AND livemode = $2 AND settled_at IS NULL) x \
+         JOIN affiliates a ON a.id = x.affiliate_id \
+         GROUP BY x.affiliate_id, a.code, a.name, a.payout_email, a.status, a.campaign_id, x.currency \
+         ORDER BY a.code, x.currency",
     )
     .bind(merchant_id)
     .bind(flag(livemode))
@@ -74,9 +83,81 @@ pub async fn payouts_due(
                 affiliate_status: r.affiliate_status,
                 currency: r.currency,
                 amount: r.amount,
+                adjustments: r.adjustments,
                 commission_count: r.commission_count,
                 minimum,
             })
         })
         .collect())
+}
+
+/// What recording a payout changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Settled {
+    /// Approved commissions marked paid.
+    pub commissions: u64,
+    /// Open adjustments settled.
+    pub adjustments: u64,
+    /// Their net total, minor units.
+    pub amount: i64,
+}
+
+/// Records a payout to one affiliate in one currency inside `conn`'s transaction: every
+/// approved commission becomes paid and every open adjustment settled, under `reference`.
+pub async fn record_payout(
+    conn: &mut sqlx::AnyConnection,
+    merchant_id: &str,
+    livemode: bool,
+    affiliate_id: &str,
+    currency: &str,
+    reference: &str,
+    now: i64,
+) -> Result<Settled, StorageError> {
+    let (paid,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commissions \
+         WHERE merchant_id = $1 AND livemode = $2 AND affiliate_id = $3 AND currency = $4 AND status = 'approved'",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(affiliate_id)
+    .bind(currency)
+    .fetch_one(&mut *conn)
+    .await?;
+    let (adjusted,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commission_adjustments \
+         WHERE merchant_id = $1 AND livemode = $2 AND affiliate_id = $3 AND currency = $4 AND settled_at IS NULL",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(affiliate_id)
+    .bind(currency)
+    .fetch_one(&mut *conn)
+    .await?;
+    let commissions = sqlx::query(
+        "UPDATE commissions SET status = 'paid', paid_at = $1, updated_at = $1, payout_reference = $2 \
+         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND status = 'approved'",
+    )
+    .bind(now)
+    .bind(reference)
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(affiliate_id)
+    .bind(currency)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let adjustments = sqlx::query(
+        "UPDATE commission_adjustments SET settled_at = $1, payout_reference = $2 \
+         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND settled_at IS NULL",
+    )
+    .bind(now)
+    .bind(reference)
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(affiliate_id)
+    .bind(currency)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(Settled { commissions, adjustments, amount: paid + adjusted })
 }

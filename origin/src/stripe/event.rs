@@ -99,6 +99,24 @@ pub struct Invoice {
     pub status_transitions: Option<StatusTransitions>,
 }
 
+/// The fields of a Charge that the refund ledger needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Charge {
+    /// `ch_…`.
+    pub id: String,
+    /// Charged, minor units.
+    pub amount: i64,
+    /// Refunded so far in all, minor units (cumulative, so events may come in any order).
+    pub amount_refunded: i64,
+    /// Lowercase ISO currency.
+    pub currency: String,
+    /// The PaymentIntent it belongs to (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub payment_intent: Option<String>,
+    /// Live or test mode.
+    pub livemode: bool,
+}
+
 /// One entry of an invoice's `total_taxes`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TaxAmount {

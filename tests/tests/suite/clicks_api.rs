@@ -109,6 +109,12 @@ async fn leads_keep_only_a_keyed_hash_and_can_be_erased(backend: Backend) {
     assert_eq!(ids(&api.list("/v1/clicks").await), vec![click_id(2).to_text()]);
     let conversion = &api.list("/v1/conversions").await[0];
     assert_eq!((conversion["click_id"].clone(), conversion["amount"].as_i64()), (Value::Null, Some(5_000)), "the sale stays, unlinked");
+    let customer = &api.list("/v1/customers").await[0];
+    assert_eq!(
+        (customer["click_id"].clone(), customer["method"].as_str()),
+        (Value::Null, Some("client_reference_id")),
+        "so does the binding"
+    );
     let trail = api.list(&format!("/v1/audit_events?object_id={}", erased["id"].as_str().unwrap())).await;
     assert_eq!(trail[0]["action"], "lead.erased");
     assert!(!trail[0].to_string().contains("ann"), "the audit trail holds no email: {}", trail[0]);

@@ -11,6 +11,7 @@ mod links_api;
 mod merchant_api;
 mod origin_api;
 mod referral_to_sale;
+mod refunds;
 mod secrets_api;
 mod stripe_events_api;
 mod stripe_shapes;

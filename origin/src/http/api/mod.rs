@@ -1,5 +1,6 @@
 //! The merchant API (poem-openapi): spec at `/openapi.json`, interactive docs at `/docs`.
 
+pub mod adjustments;
 pub mod affiliates;
 pub mod audit;
 pub mod campaigns;
@@ -33,6 +34,7 @@ pub type Apis = (
         customers::CustomersApi,
         commissions::CommissionsApi,
         payouts::PayoutsApi,
+        adjustments::AdjustmentsApi,
     ),
     (
         audit::AuditApi,

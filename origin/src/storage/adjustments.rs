@@ -1,0 +1,122 @@
+//! Commission adjustments: entries against a commission already approved or paid (a refund
+//! takes part of it back), each made once per Stripe event, and settled by a payout.
+
+use sqlx::{AnyConnection, AnyPool};
+
+use super::page::{Conditions, Page, PageRequest};
+use super::{StorageError, flag};
+use crate::domain::ids::new_id;
+
+/// An adjustment to record.
+#[derive(Debug, Clone)]
+pub struct NewAdjustment<'a> {
+    /// Whose.
+    pub merchant_id: &'a str,
+    /// The commission adjusted.
+    pub commission_id: &'a str,
+    /// Its affiliate.
+    pub affiliate_id: &'a str,
+    /// Test or live mode.
+    pub livemode: bool,
+    /// Minor units; negative takes back.
+    pub amount: i64,
+    /// The commission's currency.
+    pub currency: &'a str,
+    /// Why, for the merchant and the affiliate.
+    pub reason: &'a str,
+    /// The Stripe event it came from: one adjustment per commission and event.
+    pub stripe_event_id: &'a str,
+}
+
+/// Records the adjustment unless this event already made one for this commission; returns
+/// its id when new.
+pub async fn insert(conn: &mut AnyConnection, a: &NewAdjustment<'_>, now: i64) -> Result<Option<String>, StorageError> {
+    let id = new_id("adj");
+    let done = sqlx::query(
+        "INSERT INTO commission_adjustments (id, merchant_id, commission_id, affiliate_id, livemode, amount, currency, reason, stripe_event_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (merchant_id, commission_id, stripe_event_id) DO NOTHING",
+    )
+    .bind(&id)
+    .bind(a.merchant_id)
+    .bind(a.commission_id)
+    .bind(a.affiliate_id)
+    .bind(flag(a.livemode))
+    .bind(a.amount)
+    .bind(a.currency)
+    .bind(a.reason)
+    .bind(a.stripe_event_id)
+    .bind(now)
+    .execute(conn)
+    .await?;
+    Ok((done.rows_affected() == 1).then_some(id))
+}
+
+/// An adjustment as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AdjustmentRow {
+    /// `adj_…`.
+    pub id: String,
+    /// The commission adjusted.
+    pub commission_id: String,
+    /// Its affiliate.
+    pub affiliate_id: String,
+    /// Test or live mode (0/1).
+    pub livemode: i64,
+    /// Minor units; negative takes back.
+    pub amount: i64,
+    /// Lowercase ISO currency.
+    pub currency: String,
+    /// Why.
+    pub reason: String,
+    /// The Stripe event it came from.
+    pub stripe_event_id: String,
+    /// Settled by a payout, UTC epoch ms.
+    pub settled_at: Option<i64>,
+    /// The payout that settled it.
+    pub payout_reference: Option<String>,
+    /// Made, UTC epoch ms.
+    pub created_at: i64,
+}
+
+/// A page of the merchant's adjustments of one mode, newest first.
+pub async fn list(
+    pool: &AnyPool,
+    merchant_id: &str,
+    livemode: bool,
+    affiliate_id: Option<&str>,
+    page: &PageRequest,
+) -> Result<Page<AdjustmentRow>, StorageError> {
+    let mut c = Conditions::new();
+    c.push("merchant_id = {}");
+    c.push("livemode = {}");
+    if affiliate_id.is_some() {
+        c.push("affiliate_id = {}");
+    }
+    if page.after.is_some() {
+        c.push("(created_at, id) < ({}, {})");
+    }
+    let limit = c.placeholder();
+    let sql = format!(
+        "SELECT id, commission_id, affiliate_id, livemode, amount, currency, reason, stripe_event_id, settled_at, payout_reference, created_at \
+         FROM commission_adjustments WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}",
+        c.to_sql()
+    );
+    let mut q = sqlx::query_as::<_, AdjustmentRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode));
+    if let Some(a) = affiliate_id {
+        q = q.bind(a);
+    }
+    if let Some((at, id)) = &page.after {
+        q = q.bind(*at).bind(id);
+    }
+    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
+    Ok(Page::from_rows(rows, page))
+}
+
+/// The (created_at, id) position of an adjustment, for `starting_after`.
+pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
+    Ok(sqlx::query_as("SELECT created_at, id FROM commission_adjustments WHERE merchant_id = $1 AND id = $2")
+        .bind(merchant_id)
+        .bind(id)
+        .fetch_optional(pool)
+        .await?)
+}
