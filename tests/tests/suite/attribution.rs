@@ -10,7 +10,7 @@ use payref_tests::stripe;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{Api, click, click_id, lead};
+use crate::api::{Api, click, click_id, lead, refused};
 use crate::on_both_backends;
 
 const DAY_MS: i64 = 86_400_000;
@@ -105,6 +105,15 @@ async fn subscriptions_bind_the_customer_and_invoices_earn_for_the_duration(back
     let trail = api.list("/v1/audit_events?object_id=cus_sub1").await;
     assert_eq!(trail[0]["action"], "customer.bound");
     assert_eq!(trail[0]["detail"]["evidence"]["code"], "demo");
+
+    // Another merchant reaches none of it.
+    let (_, _, other) = api.origin.other_merchant().await;
+    assert_eq!(refused(api.call(&other, Method::GET, "/v1/customers/cus_sub1", None).await, 404).await.0, "not_found");
+    assert_eq!(api.ok(&other, Method::GET, "/v1/customers", None).await["data"], json!([]));
+    assert_eq!(refused(api.call(&other, Method::GET, "/v1/customers?starting_after=cus_sub1", None).await, 400).await.0, "invalid_request");
+    assert_eq!(api.ok(&other, Method::GET, "/v1/conversions?status=paid", None).await["data"], json!([]));
+    assert_eq!(api.ok(api.key(), Method::GET, "/v1/customers/cus_sub1", None).await["affiliate_id"].as_str(), Some(demo_id.as_str()));
+    assert_eq!(refused(api.call(api.key(), Method::GET, "/v1/conversions?status=lost", None).await, 400).await.0, "invalid_request");
 }
 on_both_backends!(subscriptions_bind_the_customer_and_invoices_earn_for_the_duration);
 
