@@ -36,12 +36,26 @@ pub fn after_refund(original: i64, paid: i64, refunded: i64) -> i64 {
     i64::try_from(rounded).unwrap_or(original)
 }
 
-/// What a refund did to a conversion's payment.
-pub fn payment_status(paid: i64, refunded: i64) -> &'static str {
+wire_enum!(
+    /// What became of a conversion's payment.
+    PaymentStatus {
+        /// Paid, nothing refunded.
+        Paid = "paid",
+        /// Part of it refunded.
+        PartiallyRefunded = "partially_refunded",
+        /// Refunded in full.
+        Refunded = "refunded",
+        /// The buyer disputed the charge.
+        Disputed = "disputed",
+    }
+);
+
+/// What refunds of `refunded` in all did to a payment of `paid`.
+pub fn payment_status(paid: i64, refunded: i64) -> PaymentStatus {
     match refunded {
-        r if r <= 0 => "paid",
-        r if r >= paid => "refunded",
-        _ => "partially_refunded",
+        r if r <= 0 => PaymentStatus::Paid,
+        r if r >= paid => PaymentStatus::Refunded,
+        _ => PaymentStatus::PartiallyRefunded,
     }
 }
 
@@ -124,9 +138,9 @@ mod tests {
         assert_eq!(after_refund(1_000, 3, 1), 667, "666.67 rounds up");
         assert_eq!(after_refund(1_001, 2, 1), 501, "500.5 rounds away from zero");
         assert_eq!(after_refund(500, 0, 0), 500, "nothing paid: nothing to scale");
-        assert_eq!(payment_status(100, 0), "paid");
-        assert_eq!(payment_status(100, 40), "partially_refunded");
-        assert_eq!(payment_status(100, 100), "refunded");
+        assert_eq!(payment_status(100, 0), PaymentStatus::Paid);
+        assert_eq!(payment_status(100, 40).as_str(), "partially_refunded");
+        assert_eq!(payment_status(100, 100), PaymentStatus::Refunded);
     }
 
     #[test]

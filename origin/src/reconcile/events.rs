@@ -10,7 +10,7 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
-use super::checkout::{self, Context};
+use super::payments::{self, Context};
 use super::refunds;
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::metrics::{EventResult, Metrics};
@@ -51,12 +51,12 @@ pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) 
     match event.event_type.as_str() {
         "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
             match object::<CheckoutSession>(event, "checkout session") {
-                Ok(session) => checkout::session_paid(conn, cx, event, &session).await,
+                Ok(session) => payments::session_paid(conn, cx, event, &session).await,
                 Err(step) => Ok(step),
             }
         }
         "invoice.paid" => match object::<Invoice>(event, "invoice") {
-            Ok(invoice) => checkout::invoice_paid(conn, cx, event, &invoice).await,
+            Ok(invoice) => payments::invoice_paid(conn, cx, event, &invoice).await,
             Err(step) => Ok(step),
         },
         "charge.refunded" => match object::<Charge>(event, "charge") {

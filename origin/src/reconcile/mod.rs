@@ -2,8 +2,8 @@
 //! commissions, exactly once in effect however often they arrive.
 
 pub mod attribution;
-pub mod checkout;
 pub mod events;
 pub mod ingest;
 pub mod jobs;
+pub mod payments;
 pub mod refunds;

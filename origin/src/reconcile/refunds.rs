@@ -7,8 +7,8 @@
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use super::checkout::Context;
 use super::events::Step;
+use super::payments::Context;
 use crate::domain::commission::{CommissionStatus, after_refund, payment_status};
 use crate::storage::adjustments::{self, NewAdjustment};
 use crate::storage::audit::{self, Actor, Entry};
@@ -32,7 +32,7 @@ pub async fn charge_refunded(conn: &mut AnyConnection, cx: Context<'_>, event: &
     };
     let refunded = charge.amount_refunded.clamp(0, ledger.amount_paid);
     let status = payment_status(ledger.amount_paid, refunded);
-    if !conversions::record_refunded(conn, cx.merchant_id, &ledger.conversion_id, refunded, status).await? {
+    if !conversions::record_refunded(conn, cx.merchant_id, &ledger.conversion_id, refunded, status.as_str()).await? {
         return Ok(Step::Done("refund already applied".into()));
     }
     let original = ledger.original_amount.unwrap_or(ledger.commission_amount);

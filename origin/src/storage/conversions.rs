@@ -4,7 +4,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::page::{Conditions, Page, PageRequest};
 use super::{StorageError, flag};
-use crate::domain::commission::CommissionStatus;
+use crate::domain::commission::{CommissionStatus, PaymentStatus};
 use crate::domain::ids::new_id;
 
 /// A conversion with its commission, ready to store.
@@ -170,7 +170,7 @@ pub struct ConversionFilter {
     /// Only this affiliate's.
     pub affiliate_id: Option<String>,
     /// Only conversions in this status.
-    pub status: Option<String>,
+    pub status: Option<PaymentStatus>,
     /// Created at or after, UTC epoch ms.
     pub created_gte: Option<i64>,
     /// Created before, UTC epoch ms.
@@ -215,8 +215,8 @@ pub async fn list_conversions(
     if let Some(a) = &f.affiliate_id {
         q = q.bind(a);
     }
-    if let Some(st) = &f.status {
-        q = q.bind(st);
+    if let Some(st) = f.status {
+        q = q.bind(st.as_str());
     }
     if let Some(t) = f.created_gte {
         q = q.bind(t);

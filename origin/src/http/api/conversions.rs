@@ -5,6 +5,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
 use super::page_request;
+use crate::domain::commission::PaymentStatus;
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
@@ -24,17 +25,24 @@ pub enum ConversionStatus {
     Disputed,
 }
 
-impl ConversionStatus {
-    fn parse(s: &str) -> Option<Self> {
-        [Self::Paid, Self::PartiallyRefunded, Self::Refunded, Self::Disputed].into_iter().find(|v| v.as_str() == s)
+impl From<ConversionStatus> for PaymentStatus {
+    fn from(s: ConversionStatus) -> Self {
+        match s {
+            ConversionStatus::Paid => Self::Paid,
+            ConversionStatus::PartiallyRefunded => Self::PartiallyRefunded,
+            ConversionStatus::Refunded => Self::Refunded,
+            ConversionStatus::Disputed => Self::Disputed,
+        }
     }
+}
 
-    fn as_str(self) -> &'static str {
-        match self {
-            Self::Paid => "paid",
-            Self::PartiallyRefunded => "partially_refunded",
-            Self::Refunded => "refunded",
-            Self::Disputed => "disputed",
+impl From<PaymentStatus> for ConversionStatus {
+    fn from(s: PaymentStatus) -> Self {
+        match s {
+            PaymentStatus::Paid => Self::Paid,
+            PaymentStatus::PartiallyRefunded => Self::PartiallyRefunded,
+            PaymentStatus::Refunded => Self::Refunded,
+            PaymentStatus::Disputed => Self::Disputed,
         }
     }
 }
@@ -88,7 +96,7 @@ impl From<ConversionRow> for Conversion {
             affiliate_code: r.affiliate_code,
             click_id: r.click_id,
             attribution_method: r.attribution_method,
-            status: ConversionStatus::parse(&r.status).unwrap_or(ConversionStatus::Paid),
+            status: PaymentStatus::parse(&r.status).unwrap_or(PaymentStatus::Paid).into(),
             amount: r.amount,
             amount_paid: r.amount_paid,
             amount_refunded: r.amount_refunded,
@@ -147,7 +155,7 @@ impl ConversionsApi {
         let filter = ConversionFilter {
             livemode: livemode.0.unwrap_or(false),
             affiliate_id: affiliate_id.0,
-            status: status.0.map(|s| s.as_str().to_owned()),
+            status: status.0.map(Into::into),
             created_gte: created_gte.0,
             created_lt: created_lt.0,
         };
