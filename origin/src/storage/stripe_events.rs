@@ -51,6 +51,8 @@ pub struct Claimed {
     pub payload: String,
     /// Attempts so far, this one included.
     pub attempts: i64,
+    /// Received, UTC epoch ms.
+    pub received_at: i64,
 }
 
 /// Claims up to `limit` due events for `lease_ms`, oldest due first, counting an attempt on
@@ -69,12 +71,12 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> Result<V
              WHERE processed_at IS NULL AND parked_at IS NULL AND next_attempt_at <= $2 \
                AND (locked_until IS NULL OR locked_until <= $2) \
              ORDER BY next_attempt_at, received_at LIMIT $3 {lock}) \
-         RETURNING merchant_id, event_id, payload, attempts"
+         RETURNING merchant_id, event_id, payload, attempts, received_at"
     );
     let mut claimed: Vec<Claimed> =
         sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(now.saturating_add(lease_ms)).bind(now).bind(limit).fetch_all(&db.pool).await?;
-    // RETURNING does not keep the subquery's order.
-    claimed.sort_by_key(|c| c.attempts);
+    // RETURNING does not keep the subquery's order: apply in the order Stripe's events came.
+    claimed.sort_by(|a, b| (a.received_at, &a.event_id).cmp(&(b.received_at, &b.event_id)));
     Ok(claimed)
 }
 
