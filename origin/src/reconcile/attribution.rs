@@ -18,7 +18,7 @@ use crate::storage::affiliates::{self, AffiliateRef};
 use crate::storage::audit::{self, Actor, Entry};
 use crate::storage::campaigns::{self, CampaignRow};
 use crate::storage::clicks::{self, ClickEvidence};
-use crate::storage::customers::{self, NewBinding};
+use crate::storage::customers::{self, CustomerRow, NewBinding};
 use crate::storage::{StorageError, conversions, leads};
 
 /// A payment Stripe reported, as attribution sees it.
@@ -94,11 +94,17 @@ struct Found {
 
 /// Walks the chain: `client_reference_id`, the customer's binding, the buyer's email matched
 /// to a lead. Customer metadata and promotion codes join with the Stripe API client.
-async fn find(conn: &mut AnyConnection, merchant_id: &str, lead_secret: &[u8], p: &Payment<'_>) -> Result<Option<Found>, StorageError> {
+async fn find(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    lead_secret: &[u8],
+    p: &Payment<'_>,
+    binding: Option<&CustomerRow>,
+) -> Result<Option<Found>, StorageError> {
     if let Some(found) = by_reference(conn, merchant_id, p).await? {
         return Ok(Some(found));
     }
-    if let Some(found) = by_binding(conn, merchant_id, p).await? {
+    if let Some(found) = by_binding(conn, merchant_id, binding).await? {
         return Ok(Some(found));
     }
     by_lead_email(conn, merchant_id, lead_secret, p).await
@@ -126,16 +132,17 @@ async fn by_reference(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'
     Ok(Some(Found { affiliate, method: Method::ClientReferenceId, click, evidence }))
 }
 
-async fn by_binding(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<Option<Found>, StorageError> {
-    let Some(customer) = p.customer_id else {
-        return Ok(None);
-    };
-    let Some(binding) = customers::get(conn, merchant_id, p.livemode, customer).await? else {
+async fn by_binding(conn: &mut AnyConnection, merchant_id: &str, binding: Option<&CustomerRow>) -> Result<Option<Found>, StorageError> {
+    let Some(binding) = binding else {
         return Ok(None);
     };
     let affiliate = affiliates::affiliate_ref(&mut *conn, merchant_id, &binding.affiliate_id).await?;
-    let evidence =
-        json!({ "customer": customer, "bound_by": binding.method, "bound_at": binding.created_at, "bound_from": binding.source_object_id });
+    let evidence = json!({
+        "customer": binding.stripe_customer_id,
+        "bound_by": binding.method,
+        "bound_at": binding.created_at,
+        "bound_from": binding.source_object_id,
+    });
     Ok(affiliate.map(|affiliate| Found { affiliate, method: Method::CustomerBinding, click: None, evidence }))
 }
 
@@ -231,7 +238,12 @@ pub async fn attribute(
     now: i64,
 ) -> Result<Outcome, StorageError> {
     let not = |why: &str| Ok(Outcome::NotAttributed(why.to_owned()));
-    let Some(mut found) = find(conn, merchant_id, lead_secret, p).await? else {
+    // Read once: a link in the chain, the start of the campaign's duration, and whether to bind.
+    let binding = match p.customer_id {
+        Some(c) => customers::get(conn, merchant_id, p.livemode, c).await?,
+        None => None,
+    };
+    let Some(mut found) = find(conn, merchant_id, lead_secret, p, binding.as_ref()).await? else {
         return not("no referral found");
     };
     let mut campaign = campaign_of(conn, merchant_id, &found.affiliate).await?;
@@ -245,10 +257,6 @@ pub async fn attribute(
         return not("affiliate is not active");
     }
     let rules = &campaign.rules;
-    let binding = match p.customer_id {
-        Some(c) => customers::get(conn, merchant_id, p.livemode, c).await?,
-        None => None,
-    };
     if let (Some(b), Some(customer)) = (&binding, p.customer_id)
         && b.affiliate_id == affiliate.id
     {
@@ -258,7 +266,7 @@ pub async fn attribute(
         }
     }
     let click_id = found.click.as_ref().map(|c| c.click_id.clone());
-    if let Some(customer) = p.customer_id {
+    if let (Some(customer), None) = (p.customer_id, &binding) {
         let new = NewBinding {
             merchant_id,
             livemode: p.livemode,

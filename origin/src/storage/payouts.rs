@@ -113,51 +113,46 @@ pub async fn record_payout(
     reference: &str,
     now: i64,
 ) -> Result<Settled, StorageError> {
-    let (paid,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commissions \
-         WHERE merchant_id = $1 AND livemode = $2 AND affiliate_id = $3 AND currency = $4 AND status = 'approved'",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(affiliate_id)
-    .bind(currency)
-    .fetch_one(&mut *conn)
-    .await?;
-    let (adjusted,): (i64,) = sqlx::query_as(
-        "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM commission_adjustments \
-         WHERE merchant_id = $1 AND livemode = $2 AND affiliate_id = $3 AND currency = $4 AND settled_at IS NULL",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(affiliate_id)
-    .bind(currency)
-    .fetch_one(&mut *conn)
-    .await?;
-    let commissions = sqlx::query(
+    // Sum what the updates changed, so a commission approved meanwhile is either in both or in neither.
+    let key = PayoutKey { merchant_id, livemode, affiliate_id, currency, reference, now };
+    let paid = settle(
+        conn,
         "UPDATE commissions SET status = 'paid', paid_at = $1, updated_at = $1, payout_reference = $2 \
-         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND status = 'approved'",
+         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND status = 'approved' RETURNING amount",
+        &key,
     )
-    .bind(now)
-    .bind(reference)
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(affiliate_id)
-    .bind(currency)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    let adjustments = sqlx::query(
+    .await?;
+    let adjusted = settle(
+        conn,
         "UPDATE commission_adjustments SET settled_at = $1, payout_reference = $2 \
-         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND settled_at IS NULL",
+         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND settled_at IS NULL RETURNING amount",
+        &key,
     )
-    .bind(now)
-    .bind(reference)
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(affiliate_id)
-    .bind(currency)
-    .execute(&mut *conn)
-    .await?
-    .rows_affected();
-    Ok(Settled { commissions, adjustments, amount: paid + adjusted })
+    .await?;
+    let settled =
+        Settled { commissions: paid.len() as u64, adjustments: adjusted.len() as u64, amount: paid.iter().chain(&adjusted).sum() };
+    Ok(settled)
+}
+
+struct PayoutKey<'a> {
+    merchant_id: &'a str,
+    livemode: bool,
+    affiliate_id: &'a str,
+    currency: &'a str,
+    reference: &'a str,
+    now: i64,
+}
+
+/// Runs one of the payout's updates; returns the amounts it settled.
+async fn settle(conn: &mut sqlx::AnyConnection, sql: &'static str, k: &PayoutKey<'_>) -> Result<Vec<i64>, StorageError> {
+    let rows: Vec<(i64,)> = sqlx::query_as(sql)
+        .bind(k.now)
+        .bind(k.reference)
+        .bind(k.merchant_id)
+        .bind(flag(k.livemode))
+        .bind(k.affiliate_id)
+        .bind(k.currency)
+        .fetch_all(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(a,)| a).collect())
 }
