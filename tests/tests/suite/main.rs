@@ -15,3 +15,4 @@ mod refunds;
 mod secrets_api;
 mod stripe_events_api;
 mod stripe_shapes;
+mod stripe_sim;
