@@ -34,6 +34,21 @@ pub enum Command {
     /// Affiliates.
     #[command(subcommand)]
     Affiliate(AffiliateCommand),
+    /// Read each connected Stripe account's events and completed Checkout Sessions since the
+    /// last run (or --since), store what webhooks missed and process it. Needs the same
+    /// environment as `serve`.
+    Reconcile {
+        /// Only this merchant (default: every merchant with a Stripe API key).
+        #[arg(long)]
+        merchant: Option<String>,
+        /// Only this mode: test or live (default: both).
+        #[arg(long)]
+        mode: Option<String>,
+        /// From when: unix seconds, or a span back from now such as 7d or 12h (at most 30d,
+        /// what Stripe keeps of events). Default: from the last run's cursor.
+        #[arg(long)]
+        since: Option<String>,
+    },
     /// Create the demo merchant, site, campaign, affiliate `demo` and API key; print them as JSON.
     SeedDemo {
         /// The demo site's key.
@@ -170,4 +185,39 @@ pub enum AffiliateCommand {
         #[arg(long)]
         email: Option<String>,
     },
+}
+
+/// Parses `--since`: unix seconds, or `<n>d` / `<n>h` / `<n>m` back from `now_secs`.
+pub fn parse_since(value: &str, now_secs: i64) -> Result<i64, String> {
+    let bad = || format!("--since {value:?}: give unix seconds or a span back from now such as 7d, 12h or 30m");
+    let value = value.trim();
+    if let Ok(secs) = value.parse::<i64>() {
+        return if secs > 0 && secs <= now_secs { Ok(secs) } else { Err(format!("--since {value}: must be a past unix time in seconds")) };
+    }
+    let (number, unit) = value.split_at(value.len().saturating_sub(1));
+    let n: i64 = number.parse().map_err(|_| bad())?;
+    let unit_secs = match unit {
+        "d" => 86_400,
+        "h" => 3_600,
+        "m" => 60,
+        _ => return Err(bad()),
+    };
+    if n <= 0 || n.saturating_mul(unit_secs) > 30 * 86_400 {
+        return Err(format!("--since {value}: the span must be positive and at most 30d (Stripe keeps 30 days of events)"));
+    }
+    Ok(now_secs - n * unit_secs)
+}
+
+#[cfg(test)]
+mod since_tests {
+    #[test]
+    fn spans_and_unix_seconds() {
+        let now = 1_800_000_000;
+        assert_eq!(super::parse_since("7d", now), Ok(now - 7 * 86_400));
+        assert_eq!(super::parse_since("12h", now), Ok(now - 12 * 3_600));
+        assert_eq!(super::parse_since("1700000000", now), Ok(1_700_000_000));
+        for bad in ["31d", "0d", "-1h", "7w", "yesterday", "", "1900000000"] {
+            assert!(super::parse_since(bad, now).is_err(), "{bad} accepted");
+        }
+    }
 }

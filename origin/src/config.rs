@@ -35,6 +35,12 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// `PAYREF_JOB_INTERVAL_SECS`: how often periodic jobs (holds ending) run, default 60.
     pub job_interval: std::time::Duration,
+    /// `PAYREF_STRIPE_API_BASE`: Stripe's API base URL (default Stripe's own; a simulator in
+    /// tests and the demo).
+    pub stripe_api_base: Option<String>,
+    /// `PAYREF_RECONCILE_INTERVAL_SECS`: how often every connected Stripe account is
+    /// reconciled, default 900; 0 turns it off.
+    pub reconcile_interval: Option<std::time::Duration>,
 }
 
 /// `PAYREF_ENCRYPTION_KEYS`: `<version>:<64 hex digits>`, comma-separated, current key first
@@ -66,7 +72,22 @@ impl Config {
                 why: format!("{v:?} is not a whole number of seconds from 1 to 86400"),
             })?,
         };
+        let reconcile_interval = match var("PAYREF_RECONCILE_INTERVAL_SECS") {
+            None => Some(900),
+            Some(v) => match v.parse::<u64>() {
+                Ok(0) => None,
+                Ok(s) if s <= 86_400 => Some(s),
+                _ => {
+                    return Err(ConfigError::Invalid {
+                        name: "PAYREF_RECONCILE_INTERVAL_SECS",
+                        why: format!("{v:?} is not a whole number of seconds from 0 (off) to 86400"),
+                    });
+                }
+            },
+        };
         Ok(Self {
+            stripe_api_base: var("PAYREF_STRIPE_API_BASE"),
+            reconcile_interval: reconcile_interval.map(std::time::Duration::from_secs),
             keyring: keyring_from_env()?,
             metrics_token: var("PAYREF_METRICS_TOKEN"),
             lead_secret: lead_secret.into_bytes(),

@@ -8,7 +8,10 @@ use clap::Parser;
 use payref_origin::cli::{Cli, Command};
 use payref_origin::domain::retry::RetryPolicy;
 use payref_origin::http::{self, AppState};
+use payref_origin::reconcile::events::EventWorker;
+use payref_origin::reconcile::reconciler;
 use payref_origin::storage::stripe_connections;
+use payref_origin::stripe::client::StripeApi;
 use payref_origin::{Config, Db, admin, seed};
 
 #[tokio::main]
@@ -53,6 +56,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Campaign(c) => admin::campaign(&open().await?, c).await?,
         Command::ApiKey(c) => admin::api_key(&open().await?, c).await?,
         Command::Affiliate(c) => admin::affiliate(&open().await?, c).await?,
+        Command::Reconcile { merchant, mode, since } => return reconcile(merchant, mode, since).await,
         Command::SeedDemo { site_key, webhook_secret } => {
             payref_shared::SiteKey::parse(&site_key).map_err(|e| anyhow::anyhow!("--site-key is invalid: {e}"))?;
             let keyring = payref_origin::config::keyring_from_env()?;
@@ -63,6 +67,62 @@ async fn run(command: Command) -> anyhow::Result<()> {
         }
     };
     println!("{output}");
+    Ok(())
+}
+
+/// `payref reconcile`: reads the accounts, stores what webhooks missed, then processes the
+/// queue (safe beside a running server: events are claimed with leases).
+async fn reconcile(merchant: Option<String>, mode: Option<String>, since: Option<String>) -> anyhow::Result<()> {
+    use std::io::Write;
+    let live = match mode.as_deref() {
+        None => None,
+        Some("test") => Some(false),
+        Some("live") => Some(true),
+        Some(other) => anyhow::bail!("--mode {other:?}: must be test or live"),
+    };
+    let since =
+        since.map(|s| payref_origin::cli::parse_since(&s, payref_origin::now_ms() / 1000)).transpose().map_err(anyhow::Error::msg)?;
+    let config = Config::from_env()?;
+    let db = Db::connect(&config.database_url).await.context("opening the database")?;
+    let stripe = StripeApi { base_url: config.stripe_api_base.clone() };
+    let accounts: Vec<(String, bool)> = reconciler::connected(&db)
+        .await?
+        .into_iter()
+        .filter(|(m, l)| merchant.as_ref().is_none_or(|want| want == m) && live.is_none_or(|want| want == *l))
+        .collect();
+    if accounts.is_empty() {
+        anyhow::bail!(
+            "no Stripe API key is connected{}: set one with `payref merchant stripe-key`",
+            merchant.map(|m| format!(" for {m}")).unwrap_or_default()
+        );
+    }
+    for (merchant, livemode) in accounts {
+        let label = format!("{merchant} ({} mode)", if livemode { "live" } else { "test" });
+        let mut show = |p: reconciler::Progress<'_>| {
+            let reconciler::Progress::Page(r) = p;
+            eprint!(
+                "\r{label}: {} events listed ({} new), {} sessions listed ({} new)",
+                r.events_listed, r.events_new, r.sessions_listed, r.sessions_new
+            );
+            let _ = std::io::stderr().flush();
+        };
+        let report = reconciler::reconcile(&db, &config.keyring, &stripe, &merchant, livemode, since, &mut show)
+            .await
+            .with_context(|| format!("reconciling {label}"))?;
+        eprintln!();
+        println!("{}", serde_json::json!({ "merchant_id": merchant, "livemode": livemode, "report": report }));
+    }
+    let worker = EventWorker {
+        db: db.clone(),
+        policy: RetryPolicy::default(),
+        wake: Arc::default(),
+        metrics: Arc::default(),
+        lead_secret: Arc::new(config.lead_secret),
+        stripe: Arc::new(stripe),
+        keyring: Arc::new(config.keyring),
+    };
+    let processed = worker.drain().await.context("processing the stored events")?;
+    eprintln!("{processed} event(s) processed");
     Ok(())
 }
 
@@ -83,8 +143,13 @@ async fn serve() -> anyhow::Result<()> {
         metrics: Arc::default(),
         metrics_token: config.metrics_token.map(Arc::new),
         events_wake: Arc::default(),
+        stripe: Arc::new(StripeApi { base_url: config.stripe_api_base }),
     };
-    let background = http::Background { job_interval: config.job_interval, retry: RetryPolicy::default() };
+    let background = http::Background {
+        job_interval: config.job_interval,
+        retry: RetryPolicy::default(),
+        reconcile_interval: config.reconcile_interval,
+    };
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.
         if tokio::signal::ctrl_c().await.is_err() {

@@ -191,3 +191,35 @@ fn secrets_never_appear_in_clear_in_the_database_or_the_logs() {
         "the old key is no longer needed"
     );
 }
+
+#[test]
+fn reconcile_reads_stripe_and_processes_what_webhooks_missed() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let sim = runtime.block_on(payref_stripe_sim::Simulator::start()).unwrap();
+    let cli = Cli::new("reconcile");
+    let merchant = cli.ok(&["merchant", "create", "--name", "Acme"]);
+    assert!(cli.refused(&["reconcile"]).contains("no Stripe API key is connected"));
+    cli.ok(&["merchant", "stripe-key", "--merchant", &merchant, "--mode", "test", "--key", "sk_test_cli"]);
+    let campaign = cli.ok(&["campaign", "create", "--merchant", &merchant, "--name", "C", "--rate-bps", "1000"]);
+    cli.ok(&["affiliate", "create", "--merchant", &merchant, "--campaign", &campaign, "--code", "ann", "--name", "Ann"]);
+    // Two sales whose webhooks never arrived (no endpoint is registered).
+    for total in [5_000, 7_000] {
+        sim.pay_payment_link(&payref_stripe_sim::scenario::Purchase::new(Some("ann"), "buyer@example.com", total, 0, "usd")).unwrap();
+    }
+    let out = cli.command().env("PAYREF_STRIPE_API_BASE", &sim.base_url).args(["reconcile", "--since", "1h"]).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    assert_eq!(report["report"]["sessions_new"], 2, "{report}");
+    assert!(report["report"]["events_new"].as_u64().unwrap() >= 2, "{report}");
+    assert!(stderr.contains("sessions listed"), "progress is shown: {stderr}");
+    assert!(stderr.contains("event(s) processed"), "{stderr}");
+    // Again: nothing new, from the stored cursor.
+    let again = cli.command().env("PAYREF_STRIPE_API_BASE", &sim.base_url).args(["reconcile"]).output().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(&again.stdout).expect("a JSON report");
+    assert_eq!((report["report"]["events_new"].as_u64(), report["report"]["sessions_new"].as_u64()), (Some(0), Some(0)), "{report}");
+    assert!(cli.refused(&["reconcile", "--since", "90d"]).contains("at most 30d"));
+    assert!(cli.refused(&["reconcile", "--mode", "staging"]).contains("--mode"));
+    assert!(cli.refused(&["reconcile", "--since", "yesterday"]).contains("--since"));
+    drop(runtime);
+}

@@ -262,6 +262,14 @@ fn expand(st: &crate::State, live: bool, object: &mut Value, path: &str) -> Resu
         }
         return Ok(());
     }
+    if path == "payments" && object["object"] == "invoice" {
+        // Includable, as at Stripe: an invoice's payments come only when asked for.
+        let id = object["id"].as_str().unwrap_or_default().to_string();
+        let data: Vec<Value> = st.account(live).of("invoice_payment").values().filter(|p| p["invoice"] == id.as_str()).cloned().collect();
+        object["payments"] =
+            json!({ "object": "list", "data": data, "has_more": false, "url": format!("/v1/invoice_payments?invoice={id}") });
+        return Ok(());
+    }
     if path == "line_items" && object["object"] == "checkout.session" {
         object["line_items"] = objects::session_line_items(object);
         return Ok(());

@@ -603,7 +603,6 @@ pub fn invoice(p: &InvoiceParts<'_>) -> Value {
             "type": "subscription_details"
         },
         "payment_settings": { "default_mandate": null, "payment_method_options": null, "payment_method_types": null },
-        "payments": { "object": "list", "data": [], "has_more": false, "url": format!("/v1/invoice_payments?invoice={id}") },
         "period_end": p.period.1,
         "period_start": p.period.0,
         "post_payment_credit_notes_amount": 0,

@@ -27,6 +27,7 @@ pub const ENCRYPTION_KEYS: &str = "1:5f3c2a1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3
 pub const BACKGROUND: http::Background = http::Background {
     job_interval: std::time::Duration::from_secs(3600),
     retry: RetryPolicy { base_ms: 50, cap_ms: 200, max_attempts: 5 },
+    reconcile_interval: None,
 };
 /// The demo site key the tests use.
 pub const SITE_KEY: &str = "site_demo";
@@ -50,6 +51,7 @@ pub struct TestOrigin {
     pub db: Db,
     /// The seeded demo merchant.
     pub seed: DemoSeed,
+    pub keyring: Arc<Keyring>,
     _dir: Option<TempDir>,
     _stop: tokio::sync::oneshot::Sender<()>,
 }
@@ -100,6 +102,16 @@ pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin 
 
 /// As [`spawn_origin`], with `/metrics` behind `metrics_token` when one is given.
 pub async fn spawn_origin_with(backend: Backend, webhook_secret: &str, metrics_token: Option<&str>) -> TestOrigin {
+    spawn_origin_full(backend, webhook_secret, metrics_token, None).await
+}
+
+/// An origin whose Stripe API calls go to `stripe_base` (a simulator).
+pub async fn spawn_origin_full(
+    backend: Backend,
+    webhook_secret: &str,
+    metrics_token: Option<&str>,
+    stripe_base: Option<&str>,
+) -> TestOrigin {
     let (url, dir) = database(backend).await;
     let db = Db::connect(&url).await.expect("opening the test database");
     let keyring = Arc::new(Keyring::parse(ENCRYPTION_KEYS).expect("test keyring"));
@@ -110,10 +122,11 @@ pub async fn spawn_origin_with(backend: Backend, webhook_secret: &str, metrics_t
         db: db.clone(),
         edge_secrets: Arc::new(vec![EDGE_SECRET.as_bytes().to_vec()]),
         lead_secret: Arc::new(LEAD_SECRET.as_bytes().to_vec()),
-        keyring,
+        keyring: keyring.clone(),
         metrics: Arc::default(),
         metrics_token: metrics_token.map(|t| Arc::new(t.to_owned())),
         events_wake: Arc::default(),
+        stripe: Arc::new(payref_origin::stripe::client::StripeApi { base_url: stripe_base.map(str::to_owned) }),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(http::run(state, listener, BACKGROUND, async move {
@@ -121,7 +134,7 @@ pub async fn spawn_origin_with(backend: Backend, webhook_secret: &str, metrics_t
     }));
     let url = format!("http://{addr}");
     crate::process::wait_until_up(&format!("{url}/healthz"), std::time::Duration::from_secs(10), "origin").await;
-    TestOrigin { url, db, seed, _dir: dir, _stop: stop }
+    TestOrigin { url, db, seed, keyring, _dir: dir, _stop: stop }
 }
 
 impl TestOrigin {

@@ -32,6 +32,9 @@ pub enum ApiError {
     /// 500: opaque to the caller; the cause goes to the log.
     #[error("internal error")]
     Internal(#[from] StorageError),
+    /// 502: Stripe refused or could not be reached; the message says what it answered.
+    #[error("{0}")]
+    Upstream(String),
 }
 
 impl ApiError {
@@ -49,6 +52,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Internal(_) => "internal",
+            Self::Upstream(_) => "stripe_unavailable",
         }
     }
 }
@@ -71,6 +75,7 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Upstream(_) => StatusCode::BAD_GATEWAY,
         }
     }
 
@@ -123,6 +128,9 @@ pub enum ApiFailure {
     /// Something failed on our side; details are in the log.
     #[oai(status = 500)]
     Internal(Json<ErrorEnvelope>),
+    /// Stripe refused or could not be reached.
+    #[oai(status = 502)]
+    BadGateway(Json<ErrorEnvelope>),
 }
 
 /// poem-openapi's refusals of parameters and bodies, in the envelope (its message names the field).
@@ -144,6 +152,7 @@ impl From<ApiError> for ApiFailure {
             ApiError::Conflict { .. } => Self::Conflict(body),
             ApiError::PayloadTooLarge(_) => Self::PayloadTooLarge(body),
             ApiError::Internal(_) => Self::Internal(body),
+            ApiError::Upstream(_) => Self::BadGateway(body),
         }
     }
 }

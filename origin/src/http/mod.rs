@@ -20,6 +20,7 @@ use crate::domain::secrets::Keyring;
 use crate::metrics::Metrics;
 use crate::reconcile::events::EventWorker;
 use crate::reconcile::jobs;
+use crate::stripe::client::StripeApi;
 use error::{ApiError, envelope};
 
 /// What every handler can reach.
@@ -39,6 +40,9 @@ pub struct AppState {
     pub metrics_token: Option<Arc<String>>,
     /// Wakes the Stripe event worker when a webhook stored an event.
     pub events_wake: Arc<tokio::sync::Notify>,
+    /// Where Stripe's API is reached (fetching objects payref has not seen, reconciling,
+    /// writing customer metadata).
+    pub stripe: Arc<StripeApi>,
 }
 
 #[handler]
@@ -109,6 +113,8 @@ pub struct Background {
     pub job_interval: std::time::Duration,
     /// Backoff and parking of failing Stripe events.
     pub retry: RetryPolicy,
+    /// How often every connected Stripe account is reconciled; `None`: never on its own.
+    pub reconcile_interval: Option<std::time::Duration>,
 }
 
 /// Serves `app` with its background work (the Stripe event worker, the periodic jobs) until
@@ -125,8 +131,20 @@ pub async fn run(
         wake: state.events_wake.clone(),
         metrics: state.metrics.clone(),
         lead_secret: state.lead_secret.clone(),
+        stripe: state.stripe.clone(),
+        keyring: state.keyring.clone(),
     };
-    let tasks = [tokio::spawn(worker.run()), tokio::spawn(jobs::run(state.db.clone(), background.job_interval, state.metrics.clone()))];
+    let mut tasks =
+        vec![tokio::spawn(worker.run()), tokio::spawn(jobs::run(state.db.clone(), background.job_interval, state.metrics.clone()))];
+    if let Some(every) = background.reconcile_interval {
+        tasks.push(tokio::spawn(jobs::reconcile_every(
+            state.db.clone(),
+            state.keyring.clone(),
+            state.stripe.clone(),
+            every,
+            state.events_wake.clone(),
+        )));
+    }
     let served = serve(state, listener, shutdown).await;
     for t in tasks {
         t.abort();

@@ -11,11 +11,13 @@ use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
 use super::payments::{self, Context};
-use super::refunds;
+use super::{reconciler, refunds};
 use crate::domain::retry::{AfterFailure, RetryPolicy};
+use crate::domain::secrets::Keyring;
 use crate::metrics::{EventResult, Metrics};
 use crate::storage::stripe_events::{self, Claimed};
-use crate::storage::{Db, StorageError};
+use crate::storage::{Db, StorageError, conversions, stripe_connections};
+use crate::stripe::client::{CallError, StripeApi};
 use crate::stripe::event::{Charge, CheckoutSession, Event, Invoice};
 
 /// How long a claim lasts before another worker may take the event over.
@@ -34,6 +36,29 @@ pub enum Step {
     RetryLater(String),
     /// The event's object is not in a shape payref reads: retrying cannot help, park it.
     Unparseable(String),
+    /// Needs an object payref has not seen: fetch it from Stripe's API (when the merchant
+    /// connected a key), then try again.
+    Fetch(String, Missing),
+}
+
+/// An object an event needs, to fetch from Stripe.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Missing {
+    /// The payment a PaymentIntent made: a Checkout Session, or an invoice (through invoice
+    /// payments). A refund names only the PaymentIntent.
+    PaymentOfIntent {
+        /// Test or live.
+        livemode: bool,
+        /// `pi_…`.
+        payment_intent: String,
+    },
+    /// The Checkout Session that started a subscription (which binds the customer).
+    SessionOfSubscription {
+        /// Test or live.
+        livemode: bool,
+        /// `sub_…`.
+        subscription: String,
+    },
 }
 
 /// Parses the event's object as `T`, or says why it cannot be.
@@ -80,6 +105,10 @@ pub struct EventWorker {
     pub metrics: Arc<Metrics>,
     /// The key lead email hashes are stored under, to match buyers' emails.
     pub lead_secret: Arc<Vec<u8>>,
+    /// Stripe's API, to fetch objects events need.
+    pub stripe: Arc<StripeApi>,
+    /// Opens the merchants' stored Stripe keys.
+    pub keyring: Arc<Keyring>,
 }
 
 impl EventWorker {
@@ -124,6 +153,10 @@ impl EventWorker {
                 return;
             }
             Ok(Some(Step::RetryLater(why))) => why,
+            Ok(Some(Step::Fetch(why, missing))) => match self.fetch(&claimed.merchant_id, &missing).await {
+                Ok(found) => format!("{why}; fetched from Stripe: {found}"),
+                Err(e) => format!("{why}; fetching from Stripe failed: {e}"),
+            },
             Ok(Some(Step::Done(_))) => return,
             Err(e) => e.to_string(),
         };
@@ -146,6 +179,35 @@ impl EventWorker {
             // The lease runs out and the event is claimed again: retried, not lost.
             tracing::warn!(event = %claimed.event_id, error = %e, "recording a failed attempt failed");
         }
+    }
+
+    /// Fetches what an event is missing and stores it as events of its own (processed like
+    /// webhooks, before the waiting event's retry); says what was found.
+    async fn fetch(&self, merchant_id: &str, missing: &Missing) -> Result<String, FetchError> {
+        let livemode = match missing {
+            Missing::PaymentOfIntent { livemode, .. } | Missing::SessionOfSubscription { livemode, .. } => *livemode,
+        };
+        let Some(key) = stripe_connections::api_key(&self.db.pool, &self.keyring, merchant_id, livemode).await? else {
+            return Ok("nothing (no Stripe API key is connected; waiting for the webhook)".into());
+        };
+        let sessions = match missing {
+            Missing::PaymentOfIntent { payment_intent, .. } => self.stripe.sessions_of_payment_intent(&key, payment_intent).await?,
+            Missing::SessionOfSubscription { subscription, .. } => self.stripe.sessions_of_subscription(&key, subscription).await?,
+        };
+        let mut synthetic: Vec<reconciler::Synthetic> = sessions.iter().filter_map(reconciler::session_event).collect();
+        if let (true, Missing::PaymentOfIntent { payment_intent, .. }) = (synthetic.is_empty(), missing)
+            && let Some(invoice) = self.stripe.invoice_of_payment_intent(&key, payment_intent).await?
+        {
+            // A subscription's payment: tie the PaymentIntent to the invoice's conversion, and
+            // fetch the invoice in case its event has not been processed either.
+            conversions::set_payment_intent(&self.db.pool, merchant_id, livemode, &invoice, payment_intent).await?;
+            if let Some(object) = self.stripe.invoice(&key, &invoice).await? {
+                synthetic.extend(reconciler::invoice_event(&object));
+            }
+        }
+        let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
+        let ids: Vec<&str> = synthetic.iter().map(|s| s.id.as_str()).collect();
+        Ok(if ids.is_empty() { "nothing".into() } else { format!("{} ({new} new)", ids.join(", ")) })
     }
 
     /// `None` when applied (or already applied elsewhere); the step otherwise.
@@ -173,4 +235,13 @@ impl EventWorker {
             }
         }
     }
+}
+
+/// Why fetching a missing object failed (the event is retried either way).
+#[derive(Debug, thiserror::Error)]
+enum FetchError {
+    #[error(transparent)]
+    Stripe(#[from] CallError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }

@@ -5,8 +5,13 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Notify;
+
+use super::reconciler;
+use crate::domain::secrets::Keyring;
 use crate::metrics::Metrics;
 use crate::storage::{Db, commissions, retention};
+use crate::stripe::client::StripeApi;
 
 /// Runs the periodic jobs every `interval` until the task is dropped.
 pub async fn run(db: Db, interval: Duration, metrics: Arc<Metrics>) {
@@ -32,6 +37,35 @@ pub async fn run(db: Db, interval: Duration, metrics: Arc<Metrics>) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+        }
+    }
+}
+
+/// Reconciles every connected Stripe account every `interval` (the first one interval after
+/// start), so a webhook that never arrived is caught even if nobody asks.
+pub async fn reconcile_every(db: Db, keyring: Arc<Keyring>, stripe: Arc<StripeApi>, interval: Duration, wake: Arc<Notify>) {
+    let mut ticker = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        let accounts = match reconciler::connected(&db).await {
+            Ok(a) => a,
+            Err(e) => {
+                tracing::warn!(error = %e, "listing Stripe connections failed");
+                continue;
+            }
+        };
+        for (merchant, livemode) in accounts {
+            match reconciler::reconcile(&db, &keyring, &stripe, &merchant, livemode, None, &mut |_| {}).await {
+                Ok(report) => {
+                    if report.events_new + report.sessions_new > 0 {
+                        wake.notify_one();
+                        tracing::warn!(merchant = %merchant, livemode, ?report, "reconciling found events webhooks had not delivered");
+                    }
+                }
+                // Stripe down or the key revoked: the cursor stays, the next tick reads again.
+                Err(e) => tracing::warn!(merchant = %merchant, livemode, error = %e, "reconciling failed"),
+            }
         }
     }
 }

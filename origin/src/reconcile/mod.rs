@@ -6,4 +6,5 @@ pub mod events;
 pub mod ingest;
 pub mod jobs;
 pub mod payments;
+pub mod reconciler;
 pub mod refunds;

@@ -4,7 +4,7 @@
 use sqlx::AnyConnection;
 
 use super::attribution::{self, Outcome, Payment};
-use super::events::Step;
+use super::events::{Missing, Step};
 use crate::domain::commission::commissionable;
 use crate::storage::StorageError;
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
@@ -71,7 +71,7 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         customer_id: invoice.customer.as_deref(),
         email: invoice.customer_email.as_deref(),
         client_reference_id: None,
-        payment_intent_id: None,
+        payment_intent_id: invoice.payment_intent(),
         amount_paid: invoice.amount_paid,
         commissionable: commissionable(invoice.amount_paid, invoice.tax(), 0),
         currency: &currency,
@@ -83,7 +83,13 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         && first_invoice
         && cx.now - invoice.created.saturating_mul(1000) < FIRST_INVOICE_WAIT_MS
     {
-        return Ok(Step::RetryLater("a subscription's first invoice waits for its checkout session".into()));
+        let why = "a subscription's first invoice waits for its checkout session";
+        return Ok(match invoice.subscription() {
+            Some(sub) => {
+                Step::Fetch(why.into(), Missing::SessionOfSubscription { livemode: invoice.livemode, subscription: sub.to_owned() })
+            }
+            None => Step::RetryLater(why.into()),
+        });
     }
     Ok(Step::Done(outcome.label()))
 }

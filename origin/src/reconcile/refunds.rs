@@ -7,7 +7,7 @@
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use super::events::Step;
+use super::events::{Missing, Step};
 use super::payments::Context;
 use crate::domain::commission::{CommissionStatus, after_refund, payment_status};
 use crate::storage::adjustments::{self, NewAdjustment};
@@ -26,7 +26,8 @@ pub async fn charge_refunded(conn: &mut AnyConnection, cx: Context<'_>, event: &
     };
     let Some(ledger) = conversions::ledger_by_payment_intent(conn, cx.merchant_id, charge.livemode, intent).await? else {
         if cx.now - event.created.saturating_mul(1000) < PAYMENT_WAIT_MS {
-            return Ok(Step::RetryLater(format!("no attributed payment for {intent} yet")));
+            let why = format!("no attributed payment for {intent} yet");
+            return Ok(Step::Fetch(why, Missing::PaymentOfIntent { livemode: charge.livemode, payment_intent: intent.to_owned() }));
         }
         return Ok(Step::Done("not_attributed: the refunded payment was not attributed".into()));
     };

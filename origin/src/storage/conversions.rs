@@ -287,6 +287,27 @@ pub async fn ledger_by_payment_intent(
     .await?)
 }
 
+/// Ties a PaymentIntent to the conversion of a Stripe object (an invoice, whose event may not
+/// name the PaymentIntent that paid it) when none is known yet; returns whether it did.
+pub async fn set_payment_intent(
+    pool: &AnyPool,
+    merchant_id: &str,
+    livemode: bool,
+    stripe_object_id: &str,
+    payment_intent_id: &str,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE conversions SET payment_intent_id = $4 WHERE merchant_id = $1 AND livemode = $2 AND stripe_object_id = $3 AND payment_intent_id IS NULL",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(stripe_object_id)
+    .bind(payment_intent_id)
+    .execute(pool)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// Records the cumulative refunded amount, only ever upwards (refund events may arrive in any
 /// order); returns whether it changed.
 pub async fn record_refunded(

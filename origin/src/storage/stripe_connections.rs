@@ -85,6 +85,15 @@ fn open(keyring: &Keyring, stored: &str, owner: &str) -> Result<String, StorageE
     keyring.open(stored, owner).map_err(|e| StorageError::Corrupt(format!("Stripe secret of {owner}: {e}")))
 }
 
+/// Every merchant mode with an API key stored.
+pub async fn with_api_keys(pool: &AnyPool) -> Result<Vec<(String, bool)>, StorageError> {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT merchant_id, livemode FROM stripe_connections WHERE api_key IS NOT NULL ORDER BY merchant_id, livemode")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows.into_iter().map(|(m, l)| (m, l != 0)).collect())
+}
+
 /// What may be shown of one mode's connection.
 #[derive(Debug, Clone)]
 pub struct ConnectionInfo {

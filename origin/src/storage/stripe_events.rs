@@ -40,6 +40,68 @@ pub async fn insert_event(pool: &AnyPool, e: &RawEvent<'_>, now: i64) -> Result<
     Ok(done.rows_affected() == 1)
 }
 
+/// Stores several events in one transaction, each due at once unless already stored; returns
+/// how many were new.
+pub async fn insert_events(pool: &AnyPool, events: &[RawEvent<'_>], now: i64) -> Result<usize, StorageError> {
+    let mut tx = pool.begin().await?;
+    let mut new = 0;
+    for e in events {
+        let done = sqlx::query(
+            "INSERT INTO stripe_events (merchant_id, event_id, livemode, event_type, payload, received_at, next_attempt_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (merchant_id, event_id) DO NOTHING",
+        )
+        .bind(e.merchant_id)
+        .bind(e.event_id)
+        .bind(flag(e.livemode))
+        .bind(e.event_type)
+        .bind(e.payload)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        new += usize::from(done.rows_affected() == 1);
+    }
+    tx.commit().await?;
+    Ok(new)
+}
+
+/// The reconciler's cursor for one of a merchant's lists (`events`, `sessions`): the newest
+/// `created` seen, unix seconds.
+pub async fn cursor(pool: &AnyPool, merchant_id: &str, livemode: bool, list: &str) -> Result<Option<i64>, StorageError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT created_cursor FROM stripe_sync_cursors WHERE merchant_id = $1 AND livemode = $2 AND list = $3")
+            .bind(merchant_id)
+            .bind(flag(livemode))
+            .bind(list)
+            .fetch_optional(pool)
+            .await?;
+    Ok(row.map(|(c,)| c))
+}
+
+/// Moves a cursor forward (never back).
+pub async fn advance_cursor(
+    pool: &AnyPool,
+    merchant_id: &str,
+    livemode: bool,
+    list: &str,
+    created: i64,
+    now: i64,
+) -> Result<(), StorageError> {
+    sqlx::query(
+        "INSERT INTO stripe_sync_cursors (merchant_id, livemode, list, created_cursor, synced_at) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (merchant_id, livemode, list) DO UPDATE SET \
+         created_cursor = CASE WHEN excluded.created_cursor > stripe_sync_cursors.created_cursor \
+         THEN excluded.created_cursor ELSE stripe_sync_cursors.created_cursor END, synced_at = excluded.synced_at",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(list)
+    .bind(created)
+    .bind(now)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 /// An event a worker has claimed.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct Claimed {

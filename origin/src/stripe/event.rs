@@ -97,6 +97,50 @@ pub struct Invoice {
     /// When the invoice changed state.
     #[serde(default)]
     pub status_transitions: Option<StatusTransitions>,
+    /// What the invoice was created from (a subscription, a quote).
+    #[serde(default)]
+    pub parent: Option<InvoiceParent>,
+    /// Its payments, when included (webhooks omit them; a fetch asks for them).
+    #[serde(default)]
+    pub payments: Option<List<InvoicePayment>>,
+}
+
+/// `parent` of an invoice.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InvoiceParent {
+    /// Set when a subscription billed it.
+    #[serde(default)]
+    pub subscription_details: Option<SubscriptionDetails>,
+}
+
+/// `parent.subscription_details` of an invoice.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SubscriptionDetails {
+    /// `sub_…` (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub subscription: Option<String>,
+}
+
+/// A Stripe list (only its items).
+#[derive(Debug, Clone, Deserialize)]
+pub struct List<T> {
+    /// The items.
+    pub data: Vec<T>,
+}
+
+/// An invoice payment: what paid (part of) an invoice.
+#[derive(Debug, Clone, Deserialize)]
+pub struct InvoicePayment {
+    /// The payment.
+    pub payment: PaymentRef,
+}
+
+/// `payment` of an invoice payment.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PaymentRef {
+    /// The PaymentIntent, when it was one.
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub payment_intent: Option<String>,
 }
 
 /// The fields of a Charge that the refund ledger needs.
@@ -135,6 +179,16 @@ impl Invoice {
     /// Taxes in `amount_paid`.
     pub fn tax(&self) -> i64 {
         self.total_taxes.iter().flatten().map(|t| t.amount).sum()
+    }
+
+    /// The subscription that billed it.
+    pub fn subscription(&self) -> Option<&str> {
+        self.parent.as_ref()?.subscription_details.as_ref()?.subscription.as_deref()
+    }
+
+    /// The PaymentIntent that paid it, when its payments were included.
+    pub fn payment_intent(&self) -> Option<&str> {
+        self.payments.as_ref()?.data.iter().find_map(|p| p.payment.payment_intent.as_deref())
     }
 
     /// When it was paid, UTC epoch ms (its creation when Stripe did not say).

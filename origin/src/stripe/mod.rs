@@ -1,4 +1,5 @@
 //! Stripe: webhook signature verification and the event shapes payref reads.
 
+pub mod client;
 pub mod event;
 pub mod signature;

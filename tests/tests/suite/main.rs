@@ -14,5 +14,6 @@ mod referral_to_sale;
 mod refunds;
 mod secrets_api;
 mod stripe_events_api;
+mod stripe_reconcile;
 mod stripe_shapes;
 mod stripe_sim;

@@ -149,6 +149,7 @@ async fn the_api_describes_itself() {
         "/v1/commission_adjustments",
         "/v1/payouts",
         "/v1/stripe_events/{id}/retry",
+        "/v1/reconcile",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} missing from the spec");
     }

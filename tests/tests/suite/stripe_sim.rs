@@ -126,8 +126,9 @@ async fn async_stripe_parses_every_object_and_list_the_simulator_serves() {
     // Invoices and the invoice payments that tie a charge back to its invoice.
     let invoices = ListInvoice::new().customer(sub.customer.as_str()).send(&stripe).await.unwrap();
     assert_eq!(invoices.data.len(), 2);
-    let invoice = RetrieveInvoice::new(renewal.invoice.as_str()).send(&stripe).await.unwrap();
+    let invoice = RetrieveInvoice::new(renewal.invoice.as_str()).expand(vec!["payments".to_string()]).send(&stripe).await.unwrap();
     assert_eq!((invoice.amount_paid, invoice.total_taxes.as_ref().map(|t| t[0].amount)), (2_400, Some(400)));
+    assert_eq!(invoice.payments.as_ref().map(|p| p.data.len()), Some(1), "payments included when asked for");
     let mut by_intent = ListInvoicePaymentPayment::new(ListInvoicePaymentPaymentType::PaymentIntent);
     by_intent.payment_intent = renewal.payment_intent.clone();
     let payments = ListInvoicePayment::new().payment(by_intent).send(&stripe).await.unwrap();

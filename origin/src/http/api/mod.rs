@@ -12,6 +12,7 @@ pub mod export;
 pub mod links;
 pub mod merchant;
 pub mod payouts;
+pub mod reconcile;
 pub mod sites;
 pub mod stripe_events;
 
@@ -44,6 +45,7 @@ pub type Apis = (
         merchant::MerchantApi,
         export::ExportApi,
         stripe_events::StripeEventsApi,
+        reconcile::ReconcileApi,
     ),
 );
 

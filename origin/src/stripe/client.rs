@@ -1,0 +1,169 @@
+//! payref's calls to Stripe's API, through async-stripe (only the resources used). Objects that
+//! feed the event pipeline come back as Stripe's raw JSON, so they are stored and parsed exactly
+//! as a webhook's would be, tolerant of fields a newer or older API version adds or drops.
+
+use std::time::Duration;
+
+use serde_json::Value;
+use stripe::{Client, ClientBuilder, StripeError, StripeRequest};
+use stripe_billing::invoice::RetrieveInvoice;
+use stripe_billing::invoice_payment::{ListInvoicePayment, ListInvoicePaymentPayment, ListInvoicePaymentPaymentType};
+use stripe_checkout::checkout_session::ListCheckoutSession;
+use stripe_core::customer::{RetrieveCustomer, UpdateCustomer};
+use stripe_core::event::ListEvent;
+use stripe_types::{RangeBoundsTs, RangeQueryTs};
+
+/// The events payref processes, asked for when listing (Stripe takes up to 20 types).
+pub const EVENT_TYPES: &[&str] = &[
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "invoice.paid",
+    "charge.refunded",
+    "charge.dispute.created",
+    "charge.dispute.closed",
+    "customer.created",
+    "customer.updated",
+    "customer.subscription.created",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "promotion_code.updated",
+    "refund.failed",
+];
+
+/// Why a call to Stripe failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CallError {
+    /// Stripe answered with an error object.
+    #[error("Stripe answered {status}: {message}")]
+    Stripe {
+        /// HTTP status.
+        status: u16,
+        /// Stripe's message.
+        message: String,
+    },
+    /// Stripe could not be reached or its answer not read.
+    #[error("calling Stripe failed: {0}")]
+    Transport(String),
+}
+
+impl From<StripeError> for CallError {
+    fn from(e: StripeError) -> Self {
+        match e {
+            StripeError::Stripe(err, status) => Self::Stripe { status, message: err.message.clone().unwrap_or_else(|| format!("{err:?}")) },
+            other => Self::Transport(other.to_string()),
+        }
+    }
+}
+
+/// One page of a list, raw.
+#[derive(Debug)]
+pub struct Page {
+    /// The objects, newest first.
+    pub data: Vec<Value>,
+    /// Whether older ones follow.
+    pub has_more: bool,
+}
+
+/// Where payref reaches Stripe's API.
+#[derive(Debug, Clone, Default)]
+pub struct StripeApi {
+    /// `PAYREF_STRIPE_API_BASE`: Stripe's API (default) or a simulator.
+    pub base_url: Option<String>,
+}
+
+impl StripeApi {
+    fn client(&self, key: &str) -> Result<Client, CallError> {
+        let mut builder =
+            ClientBuilder::new(key).timeout(Duration::from_secs(30)).app_info("payref", Some(env!("CARGO_PKG_VERSION").to_owned()), None);
+        if let Some(base) = &self.base_url {
+            builder = builder.url(base.clone());
+        }
+        builder.build().map_err(CallError::from)
+    }
+
+    async fn raw(&self, key: &str, request: &impl StripeRequest) -> Result<Value, CallError> {
+        let client = self.client(key)?;
+        let value: miniserde::json::Value = request.build().customize().send(&client).await?;
+        serde_json::from_str(&miniserde::json::to_string(&value))
+            .map_err(|e| CallError::Transport(format!("Stripe's answer is not JSON: {e}")))
+    }
+
+    async fn page(&self, key: &str, request: &impl StripeRequest) -> Result<Page, CallError> {
+        let mut list = self.raw(key, request).await?;
+        let data = match list.get_mut("data").map(Value::take) {
+            Some(Value::Array(items)) => items,
+            _ => return Err(CallError::Transport("Stripe's list has no data".into())),
+        };
+        Ok(Page { data, has_more: list["has_more"].as_bool().unwrap_or(false) })
+    }
+
+    /// A page of completed Checkout Sessions created at or after `since` (unix seconds), newest
+    /// first, older than `starting_after` when given.
+    pub async fn completed_sessions(&self, key: &str, since: i64, starting_after: Option<&str>, limit: i64) -> Result<Page, CallError> {
+        let mut req = ListCheckoutSession::new().created(from(since)).status(stripe_checkout::CheckoutSessionStatus::Complete).limit(limit);
+        if let Some(after) = starting_after {
+            req = req.starting_after(after);
+        }
+        self.page(key, &req).await
+    }
+
+    /// The Checkout Sessions of a PaymentIntent (a one-time payment's refund names only that).
+    pub async fn sessions_of_payment_intent(&self, key: &str, payment_intent: &str) -> Result<Vec<Value>, CallError> {
+        Ok(self.page(key, &ListCheckoutSession::new().payment_intent(payment_intent).limit(10)).await?.data)
+    }
+
+    /// The Checkout Sessions that started a subscription.
+    pub async fn sessions_of_subscription(&self, key: &str, subscription: &str) -> Result<Vec<Value>, CallError> {
+        Ok(self.page(key, &ListCheckoutSession::new().subscription(subscription).limit(10)).await?.data)
+    }
+
+    /// The invoice a PaymentIntent paid, through Stripe's invoice payments.
+    pub async fn invoice_of_payment_intent(&self, key: &str, payment_intent: &str) -> Result<Option<String>, CallError> {
+        let mut by = ListInvoicePaymentPayment::new(ListInvoicePaymentPaymentType::PaymentIntent);
+        by.payment_intent = Some(payment_intent.to_owned());
+        let page = self.page(key, &ListInvoicePayment::new().payment(by).limit(1)).await?;
+        Ok(page.data.first().and_then(|p| p["invoice"].as_str().map(str::to_owned)))
+    }
+
+    /// An invoice, raw, with its payments (which name the PaymentIntents that paid it).
+    pub async fn invoice(&self, key: &str, id: &str) -> Result<Option<Value>, CallError> {
+        match self.raw(key, &RetrieveInvoice::new(id).expand(vec!["payments".to_owned()])).await {
+            Ok(i) => Ok(Some(i)),
+            Err(CallError::Stripe { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A page of the events payref processes, created at or after `since`.
+    pub async fn events(&self, key: &str, since: i64, starting_after: Option<&str>, limit: i64) -> Result<Page, CallError> {
+        let types: Vec<String> = EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect();
+        let mut req = ListEvent::new().created(from(since)).types(types).limit(limit);
+        if let Some(after) = starting_after {
+            req = req.starting_after(after);
+        }
+        self.page(key, &req).await
+    }
+
+    /// A customer, raw; `None` when Stripe has no such customer (or it was deleted).
+    pub async fn customer(&self, key: &str, id: &str) -> Result<Option<Value>, CallError> {
+        match self.raw(key, &RetrieveCustomer::new(id)).await {
+            Ok(c) if c["deleted"].as_bool() == Some(true) => Ok(None),
+            Ok(c) => Ok(Some(c)),
+            Err(CallError::Stripe { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Merges `metadata` into a customer's (Stripe keeps the other keys).
+    pub async fn set_customer_metadata(&self, key: &str, id: &str, metadata: &[(&str, &str)]) -> Result<(), CallError> {
+        let map = metadata.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<std::collections::HashMap<_, _>>();
+        let client = self.client(key)?;
+        UpdateCustomer::new(id).metadata(map).send(&client).await?;
+        Ok(())
+    }
+}
+
+fn from(since: i64) -> RangeQueryTs {
+    RangeQueryTs::Bounds(RangeBoundsTs { gte: Some(since), gt: None, lt: None, lte: None })
+}

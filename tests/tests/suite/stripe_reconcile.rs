@@ -1,0 +1,206 @@
+//! The origin against the Stripe simulator: webhooks as Stripe delivers them; objects payref
+//! has not seen fetched through Stripe's API instead of waited for (a refund before its
+//! payment, a renewal's refund tied to its invoice through invoice payments); and the
+//! reconciler catching webhooks that never arrived, after which their late delivery changes
+//! nothing.
+
+use std::time::Duration;
+
+use payref_origin::storage::stripe_connections;
+use payref_stripe_sim::Simulator;
+use payref_stripe_sim::scenario::{Purchase, Subscribe};
+use payref_stripe_sim::webhooks::{DeliveryMode, Release};
+use payref_tests::origin::{Backend, spawn_origin_full};
+use reqwest::{Client, Method};
+use serde_json::{Value, json};
+
+use crate::api::{Api, WEBHOOK_SECRET, refused};
+use crate::on_both_backends;
+
+/// An origin with the demo merchant connected (test mode) to a simulator delivering its webhooks.
+async fn connected(backend: Backend) -> (Api, Simulator) {
+    let sim = Simulator::start().await.expect("starting the Stripe simulator");
+    let origin = spawn_origin_full(backend, WEBHOOK_SECRET, None, Some(&sim.base_url)).await;
+    stripe_connections::set_api_key(&origin.db.pool, &origin.keyring, &origin.seed.merchant_id, false, "sk_test_payref_sim")
+        .await
+        .expect("storing the test key");
+    sim.add_endpoint(&format!("{}/v1/stripe/webhooks/{}/test", origin.url, origin.seed.merchant_id), &[WEBHOOK_SECRET], false);
+    (Api { origin, client: Client::new() }, sim)
+}
+
+impl Api {
+    async fn settle_with(&self, sim: &Simulator) {
+        sim.wait_delivered(Duration::from_secs(30)).await.expect("webhooks delivered");
+        self.origin.settled().await;
+    }
+
+    async fn find_conversion(&self, object: &str) -> Option<Value> {
+        self.list("/v1/conversions?limit=100").await.into_iter().find(|c| c["stripe_object_id"] == object)
+    }
+
+    /// Conversions and commissions, as comparable tuples.
+    async fn ledger(&self) -> Vec<(String, String, i64, i64, String, i64)> {
+        let commissions = self.list("/v1/commissions?limit=100").await;
+        let mut rows: Vec<_> = self
+            .list("/v1/conversions?limit=100")
+            .await
+            .iter()
+            .map(|c| {
+                let com = commissions.iter().find(|m| m["conversion_id"] == c["id"]).expect("a commission per conversion");
+                (
+                    c["stripe_object_id"].as_str().unwrap().to_owned(),
+                    c["status"].as_str().unwrap().to_owned(),
+                    c["amount_paid"].as_i64().unwrap(),
+                    c["amount_refunded"].as_i64().unwrap(),
+                    com["status"].as_str().unwrap().to_owned(),
+                    com["amount"].as_i64().unwrap(),
+                )
+            })
+            .collect();
+        rows.sort();
+        rows
+    }
+}
+
+fn buy(reference: &str, total: i64) -> Purchase {
+    Purchase::new(Some(reference), "buyer@example.com", total, 0, "usd")
+}
+
+async fn payments_through_the_simulator_are_attributed(backend: Backend) {
+    let (api, sim) = connected(backend).await;
+    let paid = sim.pay_payment_link(&buy("demo", 10_000)).unwrap();
+    let sub = sim
+        .subscribe(&Subscribe {
+            livemode: false,
+            client_reference_id: Some("demo".into()),
+            email: "sub@example.com".into(),
+            amount: 5_000,
+            tax: 0,
+            currency: "usd".into(),
+            trial_days: None,
+            customer: None,
+        })
+        .unwrap();
+    api.settle_with(&sim).await;
+    let one_time = api.find_conversion(&paid.session).await.expect("the one-time payment converted");
+    assert_eq!((one_time["amount_paid"].as_i64(), one_time["attribution_method"].as_str()), (Some(10_000), Some("client_reference_id")));
+    let first = api.find_conversion(&sub.invoice).await.expect("the first invoice converted through the binding");
+    assert_eq!(first["attribution_method"].as_str(), Some("customer_binding"));
+    assert!(api.find_conversion(&sub.session).await.is_none(), "a subscription checkout binds; its invoices earn");
+    // A renewal a month later follows the customer.
+    sim.advance(Duration::from_secs(31 * 86_400));
+    let renewal = sim.renew(false, &sub.subscription, 5_000, 0).unwrap();
+    api.settle_with(&sim).await;
+    assert!(api.find_conversion(&renewal.invoice).await.is_some(), "the renewal converted");
+}
+on_both_backends!(payments_through_the_simulator_are_attributed);
+
+async fn a_refund_before_its_payment_fetches_the_payment(backend: Backend) {
+    let (api, sim) = connected(backend).await;
+    // The payment's webhooks never arrive; the refund's does.
+    sim.set_delivery(DeliveryMode { drop: true, ..DeliveryMode::default() });
+    let paid = sim.pay_payment_link(&buy("demo", 8_000)).unwrap();
+    sim.set_delivery(DeliveryMode::default());
+    sim.refund(false, &paid.charge, Some(2_000)).unwrap();
+    api.settle_with(&sim).await;
+    let conv = api.find_conversion(&paid.session).await.expect("the payment was fetched from Stripe and attributed");
+    assert_eq!((conv["status"].as_str(), conv["amount_refunded"].as_i64()), (Some("partially_refunded"), Some(2_000)));
+    let events = api.list("/v1/stripe_events?limit=100").await;
+    let fetched =
+        events.iter().find(|e| e["id"].as_str().is_some_and(|id| id.starts_with("reconcile_"))).expect("the fetched session's event");
+    assert_eq!(fetched["status"].as_str(), Some("processed"));
+}
+on_both_backends!(a_refund_before_its_payment_fetches_the_payment);
+
+async fn a_renewals_refund_reaches_its_invoice_through_invoice_payments(backend: Backend) {
+    let (api, sim) = connected(backend).await;
+    let sub = sim
+        .subscribe(&Subscribe {
+            livemode: false,
+            client_reference_id: Some("demo".into()),
+            email: "renew@example.com".into(),
+            amount: 3_000,
+            tax: 0,
+            currency: "usd".into(),
+            trial_days: None,
+            customer: None,
+        })
+        .unwrap();
+    sim.advance(Duration::from_secs(31 * 86_400));
+    let renewal = sim.renew(false, &sub.subscription, 3_000, 0).unwrap();
+    api.settle_with(&sim).await;
+    // invoice.paid does not name its PaymentIntent (Stripe leaves payments out of webhooks).
+    sim.refund(false, renewal.charge.as_deref().unwrap(), None).unwrap();
+    api.settle_with(&sim).await;
+    let conv = api.find_conversion(&renewal.invoice).await.expect("the renewal's conversion");
+    assert_eq!((conv["status"].as_str(), conv["amount_refunded"].as_i64()), (Some("refunded"), Some(3_000)));
+    let first = api.find_conversion(&sub.invoice).await.expect("the first invoice's conversion");
+    assert_eq!(first["status"].as_str(), Some("paid"), "only the refunded invoice changed");
+}
+on_both_backends!(a_renewals_refund_reaches_its_invoice_through_invoice_payments);
+
+async fn reconcile_catches_missed_webhooks_and_late_ones_change_nothing(backend: Backend) {
+    let (api, sim) = connected(backend).await;
+    // Every webhook is held back: nothing reaches the origin.
+    sim.set_delivery(DeliveryMode { hold: true, ..DeliveryMode::default() });
+    let a = sim.pay_payment_link(&buy("demo", 4_000)).unwrap();
+    let b = sim.pay_payment_link(&buy("demo", 6_000)).unwrap();
+    sim.refund(false, &a.charge, Some(1_000)).unwrap();
+    let sub = sim
+        .subscribe(&Subscribe {
+            livemode: false,
+            client_reference_id: Some("demo".into()),
+            email: "late@example.com".into(),
+            amount: 2_000,
+            tax: 0,
+            currency: "usd".into(),
+            trial_days: None,
+            customer: None,
+        })
+        .unwrap();
+    api.origin.settled().await;
+    assert!(api.list("/v1/conversions").await.is_empty());
+
+    let report = api.ok(api.key(), Method::POST, "/v1/reconcile", Some(json!({}))).await;
+    assert_eq!(report["object"], "reconcile_report");
+    assert!(report["events_new"].as_u64().unwrap() >= 5, "{report}");
+    assert_eq!(report["sessions_new"].as_u64(), Some(3), "{report}");
+    api.origin.settled().await;
+    let after_reconcile = api.ledger().await;
+    let objects: Vec<&str> = after_reconcile.iter().map(|r| r.0.as_str()).collect();
+    for wanted in [&a.session, &b.session, &sub.invoice] {
+        assert!(objects.contains(&wanted.as_str()), "{wanted} missing from {after_reconcile:?}");
+    }
+    let refunded = after_reconcile.iter().find(|r| r.0 == a.session).unwrap();
+    assert_eq!((refunded.1.as_str(), refunded.3), ("partially_refunded", 1_000));
+
+    // Again: nothing new. Then the held webhooks arrive, duplicated and reversed: nothing changes.
+    let again = api.ok(api.key(), Method::POST, "/v1/reconcile", Some(json!({}))).await;
+    assert_eq!((again["events_new"].as_u64(), again["sessions_new"].as_u64()), (Some(0), Some(0)), "{again}");
+    sim.set_delivery(DeliveryMode { copies: 2, ..DeliveryMode::default() });
+    sim.release(Release::Reversed);
+    api.settle_with(&sim).await;
+    assert_eq!(api.ledger().await, after_reconcile);
+}
+on_both_backends!(reconcile_catches_missed_webhooks_and_late_ones_change_nothing);
+
+#[tokio::test]
+async fn reconcile_refuses_without_a_key_a_bad_since_and_a_read_only_key() {
+    let api = Api::new(Backend::Sqlite).await;
+    let (code, message) = refused(api.call(api.key(), Method::POST, "/v1/reconcile", Some(json!({}))).await, 409).await;
+    assert_eq!(code, "stripe_not_connected", "{message}");
+    let (code, _) = refused(api.call(api.key(), Method::POST, "/v1/reconcile", Some(json!({ "since": 5 }))).await, 400).await;
+    assert_eq!(code, "invalid_since");
+    let (code, _) = refused(api.call(api.key(), Method::POST, "/v1/reconcile", Some(json!({ "livemode": "yes" }))).await, 400).await;
+    assert_eq!(code, "invalid_request");
+    let read_only = api.origin.api_key(payref_origin::domain::api_key::Scope::Read).await;
+    refused(api.call(&read_only, Method::POST, "/v1/reconcile", Some(json!({}))).await, 403).await;
+    // Stripe unreachable: 502 with what happened, nothing stored.
+    let sim = Simulator::start().await.unwrap();
+    let origin = spawn_origin_full(Backend::Sqlite, WEBHOOK_SECRET, None, Some("http://127.0.0.1:9/")).await;
+    stripe_connections::set_api_key(&origin.db.pool, &origin.keyring, &origin.seed.merchant_id, false, "sk_test_x").await.unwrap();
+    let down = Api { origin, client: Client::new() };
+    let (code, _) = refused(down.call(down.key(), Method::POST, "/v1/reconcile", Some(json!({}))).await, 502).await;
+    assert_eq!(code, "stripe_unavailable");
+    drop(sim);
+}
