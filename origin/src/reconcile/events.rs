@@ -80,6 +80,11 @@ pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) 
                 Err(step) => Ok(step),
             }
         }
+        "checkout.session.async_payment_failed" => match object::<CheckoutSession>(event, "checkout session") {
+            // Nothing was paid (the session completed unpaid), so nothing was recorded.
+            Ok(_) => Ok(Step::Done("not_attributed: the asynchronous payment failed".into())),
+            Err(step) => Ok(step),
+        },
         "invoice.paid" => match object::<Invoice>(event, "invoice") {
             Ok(invoice) => payments::invoice_paid(conn, cx, event, &invoice).await,
             Err(step) => Ok(step),

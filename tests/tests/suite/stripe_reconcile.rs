@@ -204,3 +204,22 @@ async fn reconcile_refuses_without_a_key_a_bad_since_and_a_read_only_key() {
     assert_eq!(code, "stripe_unavailable");
     drop(sim);
 }
+
+async fn asynchronous_payments_count_when_they_settle(backend: Backend) {
+    let (api, sim) = connected(backend).await;
+    let mut debit = buy("demo", 9_000);
+    debit.async_payment = true;
+    let settles = sim.pay_payment_link(&debit).unwrap();
+    let fails = sim.pay_payment_link(&debit).unwrap();
+    api.settle_with(&sim).await;
+    assert!(api.find_conversion(&settles.session).await.is_none(), "nothing is paid yet");
+    sim.settle_async_payment(false, &settles.session, true).unwrap();
+    sim.settle_async_payment(false, &fails.session, false).unwrap();
+    api.settle_with(&sim).await;
+    assert_eq!(api.find_conversion(&settles.session).await.expect("paid on settlement")["amount_paid"].as_i64(), Some(9_000));
+    assert!(api.find_conversion(&fails.session).await.is_none());
+    let events = api.list("/v1/stripe_events?limit=100").await;
+    let failed = events.iter().find(|e| e["type"] == "checkout.session.async_payment_failed").expect("the failure's event");
+    assert_eq!(failed["outcome"].as_str(), Some("not_attributed: the asynchronous payment failed"));
+}
+on_both_backends!(asynchronous_payments_count_when_they_settle);
