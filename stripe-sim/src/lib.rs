@@ -27,6 +27,9 @@ use tokio::sync::Notify;
 use store::Account;
 use webhooks::{Attempt, DeliveryMode, Endpoint, Queue, Release};
 
+/// Delivery tasks per simulator: the most deliveries in flight at once.
+pub const DELIVERY_WORKERS: usize = 8;
+
 /// The simulated account's state.
 #[derive(Debug)]
 pub struct State {
@@ -156,7 +159,7 @@ impl Simulator {
                 tracing::error!(error = %e, "Stripe simulator stopped");
             }
         });
-        for _ in 0..4 {
+        for _ in 0..DELIVERY_WORKERS {
             tokio::spawn(sim.clone().deliver_forever());
         }
         Ok(sim)
@@ -242,7 +245,8 @@ impl Simulator {
 
     async fn deliver_forever(self) {
         loop {
-            let next = self.queue().next_due(Instant::now());
+            let parallel = self.state().delivery.parallel;
+            let next = self.queue().next_due(Instant::now(), parallel);
             match next {
                 Ok(delivery) => self.attempt(delivery).await,
                 Err(next_due) => {
@@ -286,5 +290,8 @@ impl Simulator {
         if q.idle() {
             self.inner.idle.notify_waiters();
         }
+        drop(q);
+        // A slot is free: the next delivery may go.
+        self.inner.wake.notify_waiters();
     }
 }

@@ -55,6 +55,9 @@ pub struct DeliveryMode {
     pub retry_max: Duration,
     /// Attempts before giving up (Stripe tries for three days).
     pub max_attempts: u32,
+    /// Deliveries in flight at once (at most [`crate::DELIVERY_WORKERS`]). One keeps the queue's
+    /// order, which tests of a given order need; more is how Stripe delivers under load.
+    pub parallel: usize,
 }
 
 impl Default for DeliveryMode {
@@ -67,6 +70,7 @@ impl Default for DeliveryMode {
             retry_base: Duration::from_millis(100),
             retry_max: Duration::from_secs(5),
             max_attempts: 30,
+            parallel: 1,
         }
     }
 }
@@ -159,8 +163,12 @@ impl Queue {
         self.pending.extend(held.into_iter().map(|d| Delivery { due: now, ..d }));
     }
 
-    /// The next due delivery, if any, and when the next one falls due otherwise.
-    pub fn next_due(&mut self, now: Instant) -> Result<Delivery, Option<Instant>> {
+    /// The next due delivery, if any and fewer than `parallel` are in flight, and when the next
+    /// one falls due otherwise.
+    pub fn next_due(&mut self, now: Instant, parallel: usize) -> Result<Delivery, Option<Instant>> {
+        if self.in_flight >= parallel.max(1) {
+            return Err(None);
+        }
         match self.pending.iter().position(|d| d.due <= now) {
             Some(i) => {
                 self.in_flight += 1;

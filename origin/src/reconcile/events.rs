@@ -195,18 +195,19 @@ impl EventWorker {
         let Some(key) = stripe_connections::api_key(&self.db.pool, &self.keyring, merchant_id, livemode).await? else {
             return Ok("nothing (no Stripe API key is connected; waiting for the webhook)".into());
         };
+        let stripe = self.stripe.connect(&key)?;
         let sessions = match missing {
-            Missing::PaymentOfIntent { payment_intent, .. } => self.stripe.sessions_of_payment_intent(&key, payment_intent).await?,
-            Missing::SessionOfSubscription { subscription, .. } => self.stripe.sessions_of_subscription(&key, subscription).await?,
+            Missing::PaymentOfIntent { payment_intent, .. } => stripe.sessions_of_payment_intent(payment_intent).await?,
+            Missing::SessionOfSubscription { subscription, .. } => stripe.sessions_of_subscription(subscription).await?,
         };
         let mut synthetic: Vec<reconciler::Synthetic> = sessions.iter().filter_map(reconciler::session_event).collect();
         if let (true, Missing::PaymentOfIntent { payment_intent, .. }) = (synthetic.is_empty(), missing)
-            && let Some(invoice) = self.stripe.invoice_of_payment_intent(&key, payment_intent).await?
+            && let Some(invoice) = stripe.invoice_of_payment_intent(payment_intent).await?
         {
             // A subscription's payment: tie the PaymentIntent to the invoice's conversion, and
             // fetch the invoice in case its event has not been processed either.
             conversions::set_payment_intent(&self.db.pool, merchant_id, livemode, &invoice, payment_intent).await?;
-            if let Some(object) = self.stripe.invoice(&key, &invoice).await? {
+            if let Some(object) = stripe.invoice(&invoice).await? {
                 synthetic.extend(reconciler::invoice_event(&object));
             }
         }

@@ -117,6 +117,7 @@ pub async fn reconcile(
 ) -> Result<Report, ReconcileError> {
     let mode = if livemode { "live" } else { "test" };
     let key = stripe_connections::api_key(&db.pool, keyring, merchant_id, livemode).await?.ok_or(ReconcileError::NotConnected(mode))?;
+    let stripe = stripe.connect(&key)?;
     let now_secs = crate::now_ms() / 1000;
     let mut report = Report::default();
     for list in ["events", "sessions"] {
@@ -130,8 +131,8 @@ pub async fn reconcile(
         let mut newest = None;
         loop {
             let page: Page = match list {
-                "events" => stripe.events(&key, from, after.as_deref(), PAGE).await?,
-                _ => stripe.completed_sessions(&key, from, after.as_deref(), PAGE).await?,
+                "events" => stripe.events(from, after.as_deref(), PAGE).await?,
+                _ => stripe.completed_sessions(from, after.as_deref(), PAGE).await?,
             };
             after = page.data.last().and_then(|o| o["id"].as_str().map(str::to_owned));
             newest = newest.max(page.data.first().and_then(|o| o["created"].as_i64()));

@@ -73,6 +73,11 @@ pub struct StripeApi {
 }
 
 impl StripeApi {
+    /// A client for one account's key; reuse it for a run of calls (it keeps connections open).
+    pub fn connect(&self, key: &str) -> Result<Connected, CallError> {
+        Ok(Connected { client: self.client(key)? })
+    }
+
     fn client(&self, key: &str) -> Result<Client, CallError> {
         let mut builder =
             ClientBuilder::new(key).timeout(Duration::from_secs(30)).app_info("payref", Some(env!("CARGO_PKG_VERSION").to_owned()), None);
@@ -81,16 +86,28 @@ impl StripeApi {
         }
         builder.build().map_err(CallError::from)
     }
+}
 
-    async fn raw(&self, key: &str, request: &impl StripeRequest) -> Result<Value, CallError> {
-        let client = self.client(key)?;
-        let value: miniserde::json::Value = request.build().customize().send(&client).await?;
+/// A client bound to one account's key.
+pub struct Connected {
+    client: Client,
+}
+
+impl std::fmt::Debug for Connected {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Connected { .. }")
+    }
+}
+
+impl Connected {
+    async fn raw(&self, request: &impl StripeRequest) -> Result<Value, CallError> {
+        let value: miniserde::json::Value = request.build().customize().send(&self.client).await?;
         serde_json::from_str(&miniserde::json::to_string(&value))
             .map_err(|e| CallError::Transport(format!("Stripe's answer is not JSON: {e}")))
     }
 
-    async fn page(&self, key: &str, request: &impl StripeRequest) -> Result<Page, CallError> {
-        let mut list = self.raw(key, request).await?;
+    async fn page(&self, request: &impl StripeRequest) -> Result<Page, CallError> {
+        let mut list = self.raw(request).await?;
         let data = match list.get_mut("data").map(Value::take) {
             Some(Value::Array(items)) => items,
             _ => return Err(CallError::Transport("Stripe's list has no data".into())),
@@ -100,35 +117,35 @@ impl StripeApi {
 
     /// A page of completed Checkout Sessions created at or after `since` (unix seconds), newest
     /// first, older than `starting_after` when given.
-    pub async fn completed_sessions(&self, key: &str, since: i64, starting_after: Option<&str>, limit: i64) -> Result<Page, CallError> {
+    pub async fn completed_sessions(&self, since: i64, starting_after: Option<&str>, limit: i64) -> Result<Page, CallError> {
         let mut req = ListCheckoutSession::new().created(from(since)).status(stripe_checkout::CheckoutSessionStatus::Complete).limit(limit);
         if let Some(after) = starting_after {
             req = req.starting_after(after);
         }
-        self.page(key, &req).await
+        self.page(&req).await
     }
 
     /// The Checkout Sessions of a PaymentIntent (a one-time payment's refund names only that).
-    pub async fn sessions_of_payment_intent(&self, key: &str, payment_intent: &str) -> Result<Vec<Value>, CallError> {
-        Ok(self.page(key, &ListCheckoutSession::new().payment_intent(payment_intent).limit(10)).await?.data)
+    pub async fn sessions_of_payment_intent(&self, payment_intent: &str) -> Result<Vec<Value>, CallError> {
+        Ok(self.page(&ListCheckoutSession::new().payment_intent(payment_intent).limit(10)).await?.data)
     }
 
     /// The Checkout Sessions that started a subscription.
-    pub async fn sessions_of_subscription(&self, key: &str, subscription: &str) -> Result<Vec<Value>, CallError> {
-        Ok(self.page(key, &ListCheckoutSession::new().subscription(subscription).limit(10)).await?.data)
+    pub async fn sessions_of_subscription(&self, subscription: &str) -> Result<Vec<Value>, CallError> {
+        Ok(self.page(&ListCheckoutSession::new().subscription(subscription).limit(10)).await?.data)
     }
 
     /// The invoice a PaymentIntent paid, through Stripe's invoice payments.
-    pub async fn invoice_of_payment_intent(&self, key: &str, payment_intent: &str) -> Result<Option<String>, CallError> {
+    pub async fn invoice_of_payment_intent(&self, payment_intent: &str) -> Result<Option<String>, CallError> {
         let mut by = ListInvoicePaymentPayment::new(ListInvoicePaymentPaymentType::PaymentIntent);
         by.payment_intent = Some(payment_intent.to_owned());
-        let page = self.page(key, &ListInvoicePayment::new().payment(by).limit(1)).await?;
+        let page = self.page(&ListInvoicePayment::new().payment(by).limit(1)).await?;
         Ok(page.data.first().and_then(|p| p["invoice"].as_str().map(str::to_owned)))
     }
 
     /// An invoice, raw, with its payments (which name the PaymentIntents that paid it).
-    pub async fn invoice(&self, key: &str, id: &str) -> Result<Option<Value>, CallError> {
-        match self.raw(key, &RetrieveInvoice::new(id).expand(vec!["payments".to_owned()])).await {
+    pub async fn invoice(&self, id: &str) -> Result<Option<Value>, CallError> {
+        match self.raw(&RetrieveInvoice::new(id).expand(vec!["payments".to_owned()])).await {
             Ok(i) => Ok(Some(i)),
             Err(CallError::Stripe { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
@@ -136,18 +153,18 @@ impl StripeApi {
     }
 
     /// A page of the events payref processes, created at or after `since`.
-    pub async fn events(&self, key: &str, since: i64, starting_after: Option<&str>, limit: i64) -> Result<Page, CallError> {
+    pub async fn events(&self, since: i64, starting_after: Option<&str>, limit: i64) -> Result<Page, CallError> {
         let types: Vec<String> = EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect();
         let mut req = ListEvent::new().created(from(since)).types(types).limit(limit);
         if let Some(after) = starting_after {
             req = req.starting_after(after);
         }
-        self.page(key, &req).await
+        self.page(&req).await
     }
 
     /// A customer, raw; `None` when Stripe has no such customer (or it was deleted).
-    pub async fn customer(&self, key: &str, id: &str) -> Result<Option<Value>, CallError> {
-        match self.raw(key, &RetrieveCustomer::new(id)).await {
+    pub async fn customer(&self, id: &str) -> Result<Option<Value>, CallError> {
+        match self.raw(&RetrieveCustomer::new(id)).await {
             Ok(c) if c["deleted"].as_bool() == Some(true) => Ok(None),
             Ok(c) => Ok(Some(c)),
             Err(CallError::Stripe { status: 404, .. }) => Ok(None),
@@ -156,10 +173,9 @@ impl StripeApi {
     }
 
     /// Merges `metadata` into a customer's (Stripe keeps the other keys).
-    pub async fn set_customer_metadata(&self, key: &str, id: &str, metadata: &[(&str, &str)]) -> Result<(), CallError> {
+    pub async fn set_customer_metadata(&self, id: &str, metadata: &[(&str, &str)]) -> Result<(), CallError> {
         let map = metadata.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect::<std::collections::HashMap<_, _>>();
-        let client = self.client(key)?;
-        UpdateCustomer::new(id).metadata(map).send(&client).await?;
+        UpdateCustomer::new(id).metadata(map).send(&self.client).await?;
         Ok(())
     }
 }
