@@ -85,7 +85,7 @@ async fn reconcile(merchant: Option<String>, mode: Option<String>, since: Option
     let config = Config::from_env()?;
     let db = Db::connect(&config.database_url).await.context("opening the database")?;
     let stripe = StripeApi { base_url: config.stripe_api_base.clone() };
-    let accounts: Vec<(String, bool)> = reconciler::connected(&db)
+    let accounts: Vec<(String, bool)> = stripe_connections::with_api_keys(&db.pool)
         .await?
         .into_iter()
         .filter(|(m, l)| merchant.as_ref().is_none_or(|want| want == m) && live.is_none_or(|want| want == *l))

@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use super::reconciler;
 use crate::domain::secrets::Keyring;
 use crate::metrics::Metrics;
-use crate::storage::{Db, commissions, retention};
+use crate::storage::{Db, commissions, retention, stripe_connections};
 use crate::stripe::client::StripeApi;
 
 /// Runs the periodic jobs every `interval` until the task is dropped.
@@ -48,7 +48,7 @@ pub async fn reconcile_every(db: Db, keyring: Arc<Keyring>, stripe: Arc<StripeAp
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         ticker.tick().await;
-        let accounts = match reconciler::connected(&db).await {
+        let accounts = match stripe_connections::with_api_keys(&db.pool).await {
             Ok(a) => a,
             Err(e) => {
                 tracing::warn!(error = %e, "listing Stripe connections failed");

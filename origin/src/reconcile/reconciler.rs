@@ -163,8 +163,3 @@ pub async fn reconcile(
     }
     Ok(report)
 }
-
-/// Every merchant mode with a Stripe API key, for the periodic job.
-pub async fn connected(db: &Db) -> Result<Vec<(String, bool)>, StorageError> {
-    stripe_connections::with_api_keys(&db.pool).await
-}

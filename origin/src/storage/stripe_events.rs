@@ -25,6 +25,10 @@ pub struct RawEvent<'a> {
 
 /// Stores the event, due at once, unless already stored; returns whether it was new.
 pub async fn insert_event(pool: &AnyPool, e: &RawEvent<'_>, now: i64) -> Result<bool, StorageError> {
+    insert_one(pool, e, now).await
+}
+
+async fn insert_one<'c>(conn: impl sqlx::Executor<'c, Database = sqlx::Any>, e: &RawEvent<'_>, now: i64) -> Result<bool, StorageError> {
     let done = sqlx::query(
         "INSERT INTO stripe_events (merchant_id, event_id, livemode, event_type, payload, received_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (merchant_id, event_id) DO NOTHING",
@@ -35,7 +39,7 @@ pub async fn insert_event(pool: &AnyPool, e: &RawEvent<'_>, now: i64) -> Result<
     .bind(e.event_type)
     .bind(e.payload)
     .bind(now)
-    .execute(pool)
+    .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
 }
@@ -46,19 +50,7 @@ pub async fn insert_events(pool: &AnyPool, events: &[RawEvent<'_>], now: i64) ->
     let mut tx = pool.begin().await?;
     let mut new = 0;
     for e in events {
-        let done = sqlx::query(
-            "INSERT INTO stripe_events (merchant_id, event_id, livemode, event_type, payload, received_at, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) ON CONFLICT (merchant_id, event_id) DO NOTHING",
-        )
-        .bind(e.merchant_id)
-        .bind(e.event_id)
-        .bind(flag(e.livemode))
-        .bind(e.event_type)
-        .bind(e.payload)
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        new += usize::from(done.rows_affected() == 1);
+        new += usize::from(insert_one(&mut *tx, e, now).await?);
     }
     tx.commit().await?;
     Ok(new)
