@@ -62,6 +62,29 @@ pub fn winning_click(model: AttributionModel, clicks: &[VisitorClick], paid_at: 
     }
 }
 
+/// A purchase completed this soon after its click was too fast for a person.
+pub const FAST_PURCHASE_MS: i64 = 10_000;
+/// Purchases from one visitor (the edge's visitor hash, salted daily) within this window…
+pub const REPEAT_VISITOR_WINDOW_MS: i64 = DAY_MS;
+/// …that make this many or more (this one included) deserve a look.
+pub const REPEAT_VISITOR_PURCHASES: i64 = 3;
+
+/// Why a sale deserves the merchant's review before its commission is approved: `fast_purchase`
+/// (completed within seconds of the click: a script, not a person) and `repeat_visitor` (one
+/// visitor bought many times in a day). Flags never deny a commission.
+pub fn review_flags(clicked_at: Option<i64>, completed_at: Option<i64>, earlier_visitor_purchases: i64) -> Vec<&'static str> {
+    let mut flags = Vec::new();
+    if let (Some(click), Some(done)) = (clicked_at, completed_at)
+        && done.saturating_sub(click) < FAST_PURCHASE_MS
+    {
+        flags.push("fast_purchase");
+    }
+    if earlier_visitor_purchases + 1 >= REPEAT_VISITOR_PURCHASES {
+        flags.push("repeat_visitor");
+    }
+    flags
+}
+
 /// Whether an email belongs to the affiliate: compared trimmed and case-insensitively.
 pub fn same_email(a: &str, b: &str) -> bool {
     let (a, b) = (a.trim(), b.trim());
@@ -130,6 +153,18 @@ fn civil_from_days(z: i64) -> (i64, i64, i64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fast_and_repeated_purchases_are_flagged() {
+        assert_eq!(review_flags(Some(0), Some(FAST_PURCHASE_MS - 1), 0), ["fast_purchase"]);
+        assert!(review_flags(Some(0), Some(FAST_PURCHASE_MS), 0).is_empty(), "ten seconds is humanly possible");
+        assert!(review_flags(None, Some(5), 0).is_empty(), "no click: nothing to compare");
+        assert!(review_flags(Some(0), None, 0).is_empty(), "completion unknown (a reconciled session)");
+        assert_eq!(review_flags(Some(1_000), Some(0), 0), ["fast_purchase"], "completed before the click: clocks, or forged");
+        assert!(review_flags(Some(0), Some(DAY_MS), REPEAT_VISITOR_PURCHASES - 2).is_empty());
+        assert_eq!(review_flags(Some(0), Some(DAY_MS), REPEAT_VISITOR_PURCHASES - 1), ["repeat_visitor"]);
+        assert_eq!(review_flags(Some(0), Some(1), 9), ["fast_purchase", "repeat_visitor"]);
+    }
 
     const T0: i64 = 1_767_225_600_000; // 2026-01-01T00:00:00Z
 

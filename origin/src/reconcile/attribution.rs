@@ -10,7 +10,9 @@ use payref_shared::client_reference::{self, ParsedReference};
 use serde_json::{Value, json};
 use sqlx::AnyConnection;
 
-use crate::domain::attribution::{self, Method, duration_covers, same_email, winning_click, within_window};
+use crate::domain::attribution::{
+    self, Method, REPEAT_VISITOR_WINDOW_MS, duration_covers, review_flags, same_email, winning_click, within_window,
+};
 use crate::domain::campaign::CommissionType;
 use crate::domain::commission::{CommissionStatus, DAY_MS, initial_status};
 use crate::domain::lead;
@@ -32,6 +34,9 @@ pub struct Payment<'a> {
     pub livemode: bool,
     /// When it was paid, UTC epoch ms.
     pub paid_at: i64,
+    /// When the buyer completed the payment, as Stripe reported it (not known for a session
+    /// found by reconciling), UTC epoch ms.
+    pub completed_at: Option<i64>,
     /// The Stripe customer, when there is one.
     pub customer_id: Option<&'a str>,
     /// The buyer's email, when Stripe gave one.
@@ -301,8 +306,16 @@ pub async fn attribute(
         (None, CommissionType::Percent) => rules.commission_bps.unwrap_or(0),
         (None, CommissionType::Flat) => 0,
     };
+    let earlier = match found.click.as_ref().and_then(|c| c.visitor.as_deref()) {
+        Some(visitor) => conversions::visitor_purchases(conn, merchant_id, p.livemode, visitor, now - REPEAT_VISITOR_WINDOW_MS).await?,
+        None => 0,
+    };
+    let flags = review_flags(found.click.as_ref().map(|c| c.received_at), p.completed_at, earlier);
     let (commission_status, hold_until, commission_reason) = if self_referral {
         (CommissionStatus::Denied, None, Some("self-referral: the affiliate's own email paid".to_owned()))
+    } else if !flags.is_empty() {
+        // Flagged: earned, but approved only by the merchant.
+        (CommissionStatus::Pending, None, None)
     } else {
         let (status, hold) = initial_status(rules.approval, rules.hold_days, now);
         (status, hold, None)
@@ -324,6 +337,7 @@ pub async fn attribute(
         commission_status,
         hold_until,
         commission_reason: commission_reason.clone(),
+        review_flags: (!flags.is_empty()).then(|| flags.join(",")),
     };
     let Some(recorded) = conversions::insert_conversion(conn, &new, now).await? else {
         return Ok(Outcome::AlreadyRecorded);
@@ -347,6 +361,7 @@ pub async fn attribute(
             "commission_status": commission_status.as_str(),
             "commission_reason": commission_reason,
             "hold_until": hold_until,
+            "review_flags": flags,
         }),
     };
     audit::record(conn, &entry, now).await?;

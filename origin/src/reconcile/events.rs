@@ -11,14 +11,14 @@ use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
 use super::payments::{self, Context};
-use super::{reconciler, refunds};
+use super::{ledger, reconciler};
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::domain::secrets::Keyring;
 use crate::metrics::{EventResult, Metrics};
 use crate::storage::stripe_events::{self, Claimed};
 use crate::storage::{Db, StorageError, conversions, stripe_connections};
 use crate::stripe::client::{CallError, StripeApi};
-use crate::stripe::event::{Charge, CheckoutSession, Event, Invoice};
+use crate::stripe::event::{Charge, CheckoutSession, Dispute, Event, Invoice, Refund};
 
 /// How long a claim lasts before another worker may take the event over.
 const LEASE_MS: i64 = 60_000;
@@ -59,6 +59,16 @@ pub enum Missing {
         /// `sub_…`.
         subscription: String,
     },
+    /// A charge as Stripe reports it now (its refunded amount after a refund failed), applied
+    /// as a refund snapshot taken no earlier than `as_of`.
+    ChargeAsOf {
+        /// Test or live.
+        livemode: bool,
+        /// `ch_…`.
+        charge: String,
+        /// Unix seconds: the event that asked for it.
+        as_of: i64,
+    },
 }
 
 /// Parses the event's object as `T`, or says why it cannot be.
@@ -90,7 +100,15 @@ pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) 
             Err(step) => Ok(step),
         },
         "charge.refunded" => match object::<Charge>(event, "charge") {
-            Ok(charge) => refunds::charge_refunded(conn, cx, event, &charge).await,
+            Ok(charge) => ledger::charge_refunded(conn, cx, event, &charge).await,
+            Err(step) => Ok(step),
+        },
+        "refund.failed" => match object::<Refund>(event, "refund") {
+            Ok(refund) => ledger::refund_failed(conn, cx, event, &refund).await,
+            Err(step) => Ok(step),
+        },
+        "charge.dispute.created" | "charge.dispute.closed" => match object::<Dispute>(event, "dispute") {
+            Ok(dispute) => ledger::dispute(conn, cx, event, &dispute).await,
             Err(step) => Ok(step),
         },
         other => Ok(Step::Done(format!("ignored: payref does not use {other}"))),
@@ -190,7 +208,9 @@ impl EventWorker {
     /// webhooks, before the waiting event's retry); says what was found.
     async fn fetch(&self, merchant_id: &str, missing: &Missing) -> Result<String, FetchError> {
         let livemode = match missing {
-            Missing::PaymentOfIntent { livemode, .. } | Missing::SessionOfSubscription { livemode, .. } => *livemode,
+            Missing::PaymentOfIntent { livemode, .. }
+            | Missing::SessionOfSubscription { livemode, .. }
+            | Missing::ChargeAsOf { livemode, .. } => *livemode,
         };
         let Some(key) = stripe_connections::api_key(&self.db.pool, &self.keyring, merchant_id, livemode).await? else {
             return Ok("nothing (no Stripe API key is connected; waiting for the webhook)".into());
@@ -199,6 +219,13 @@ impl EventWorker {
         let sessions = match missing {
             Missing::PaymentOfIntent { payment_intent, .. } => stripe.sessions_of_payment_intent(payment_intent).await?,
             Missing::SessionOfSubscription { subscription, .. } => stripe.sessions_of_subscription(subscription).await?,
+            Missing::ChargeAsOf { charge, as_of, .. } => {
+                // Taken now, which is no earlier than the event that asked (Stripe's clock or ours).
+                let as_of = (*as_of).max(crate::now_ms() / 1000);
+                let synthetic: Vec<_> = stripe.charge(charge).await?.iter().filter_map(|c| reconciler::charge_event(c, as_of)).collect();
+                let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
+                return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
+            }
         };
         let mut synthetic: Vec<reconciler::Synthetic> = sessions.iter().filter_map(reconciler::session_event).collect();
         if let (true, Missing::PaymentOfIntent { payment_intent, .. }) = (synthetic.is_empty(), missing)

@@ -5,6 +5,6 @@ pub mod attribution;
 pub mod events;
 pub mod ingest;
 pub mod jobs;
+pub mod ledger;
 pub mod payments;
 pub mod reconciler;
-pub mod refunds;

@@ -5,6 +5,7 @@ use sqlx::AnyConnection;
 
 use super::attribution::{self, Outcome, Payment};
 use super::events::{Missing, Step};
+use super::reconciler;
 use crate::domain::commission::commissionable;
 use crate::storage::StorageError;
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
@@ -47,6 +48,8 @@ pub async fn session_paid(
         stripe_object_id: &session.id,
         livemode: session.livemode,
         paid_at: if session.created > 0 { session.created.saturating_mul(1000) } else { cx.now },
+        // A webhook is sent when the buyer completes; a reconciled session says only when it began.
+        completed_at: (event.created > 0 && !reconciler::is_synthetic(&event.id)).then(|| event.created.saturating_mul(1000)),
         customer_id: session.customer.as_deref(),
         email: session.customer_details.as_ref().and_then(|d| d.email.as_deref()),
         client_reference_id: session.client_reference_id.as_deref(),
@@ -68,6 +71,7 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         stripe_object_id: &invoice.id,
         livemode: invoice.livemode,
         paid_at: invoice.paid_at_ms(),
+        completed_at: Some(invoice.paid_at_ms()),
         customer_id: invoice.customer.as_deref(),
         email: invoice.customer_email.as_deref(),
         client_reference_id: None,

@@ -73,22 +73,35 @@ pub struct Synthetic {
 pub fn session_event(session: &Value) -> Option<Synthetic> {
     let id = session["id"].as_str()?;
     let status = session["payment_status"].as_str().unwrap_or("unknown");
-    Some(wrap(format!("reconcile_{id}_{status}"), "checkout.session.completed", session))
+    Some(wrap(format!("reconcile_{id}_{status}"), "checkout.session.completed", session, session["created"].as_i64().unwrap_or(0)))
 }
 
 /// A fetched paid invoice as an `invoice.paid` event.
 pub fn invoice_event(invoice: &Value) -> Option<Synthetic> {
     let id = invoice["id"].as_str()?;
-    Some(wrap(format!("reconcile_{id}_paid"), "invoice.paid", invoice))
+    Some(wrap(format!("reconcile_{id}_paid"), "invoice.paid", invoice, invoice["created"].as_i64().unwrap_or(0)))
 }
 
-fn wrap(id: String, event_type: &'static str, object: &Value) -> Synthetic {
+/// A fetched charge as a `charge.refunded` event created at `as_of` (unix seconds): a snapshot
+/// of its refunded amount at that moment.
+pub fn charge_event(charge: &Value, as_of: i64) -> Option<Synthetic> {
+    let id = charge["id"].as_str()?;
+    let refunded = charge["amount_refunded"].as_i64()?;
+    Some(wrap(format!("reconcile_{id}_refunded_{refunded}_{as_of}"), "charge.refunded", charge, as_of))
+}
+
+/// Whether an event is one of payref's own (a listed or fetched object), not Stripe's.
+pub fn is_synthetic(event_id: &str) -> bool {
+    event_id.starts_with("reconcile_")
+}
+
+fn wrap(id: String, event_type: &'static str, object: &Value, created: i64) -> Synthetic {
     let payload = json!({
         "id": id,
         "object": "event",
         "type": event_type,
         "livemode": object["livemode"].as_bool().unwrap_or(false),
-        "created": object["created"].as_i64().unwrap_or(0),
+        "created": created,
         "data": { "object": object },
         "request": { "id": null, "idempotency_key": null },
         "payref_source": "reconcile"

@@ -42,6 +42,8 @@ pub struct CommissionRow {
     pub paid_at: Option<i64>,
     /// The merchant's reference for the payout (transfer id, invoice number).
     pub payout_reference: Option<String>,
+    /// Why it is held (an open dispute): neither approved nor paid until the hold lifts.
+    pub held_by: Option<String>,
     /// Created at.
     pub created_at: i64,
     /// Last changed.
@@ -66,12 +68,13 @@ struct Row {
     approved_at: Option<i64>,
     paid_at: Option<i64>,
     payout_reference: Option<String>,
+    held_by: Option<String>,
     created_at: i64,
     updated_at: i64,
 }
 
 const SELECT: &str = "SELECT m.id, m.livemode, m.conversion_id, v.stripe_object_id, m.affiliate_id, a.code AS affiliate_code, m.rate_bps, m.amount, \
-                      m.currency, m.status, m.reason, m.hold_until, m.approved_at, m.paid_at, m.payout_reference, m.created_at, m.updated_at \
+                      m.currency, m.status, m.reason, m.hold_until, m.approved_at, m.paid_at, m.payout_reference, m.held_by, m.created_at, m.updated_at \
                       FROM commissions m JOIN conversions v ON v.id = m.conversion_id JOIN affiliates a ON a.id = m.affiliate_id";
 
 fn from_row(r: Row) -> Result<CommissionRow, StorageError> {
@@ -93,6 +96,7 @@ fn from_row(r: Row) -> Result<CommissionRow, StorageError> {
         approved_at: r.approved_at,
         paid_at: r.paid_at,
         payout_reference: r.payout_reference,
+        held_by: r.held_by,
         created_at: r.created_at,
         updated_at: r.updated_at,
     })
@@ -215,13 +219,17 @@ pub async fn apply(
     if !from.contains(&before.status) {
         return Ok(Outcome::Refused(action.action.refusal(before.status)));
     }
+    let releases_money = action.action != CommissionAction::Deny;
+    if let (true, Some(by)) = (releases_money, &before.held_by) {
+        return Ok(Outcome::Refused(format!("cannot {} a held commission ({by})", action.action.as_str().replace('_', " "))));
+    }
     let to = action.action.leads_to();
     let done = sqlx::query(
         "UPDATE commissions SET status = $1, updated_at = $2, hold_until = NULL, \
          approved_at = CASE WHEN $1 = 'approved' THEN $2 ELSE approved_at END, \
          paid_at = CASE WHEN $1 = 'paid' THEN $2 ELSE paid_at END, \
          reason = COALESCE($3, reason), payout_reference = COALESCE($4, payout_reference) \
-         WHERE merchant_id = $5 AND id = $6 AND status IN ($7, $8)",
+         WHERE merchant_id = $5 AND id = $6 AND status IN ($7, $8) AND (held_by IS NULL OR $1 = 'denied')",
     )
     .bind(to.as_str())
     .bind(now)
@@ -290,7 +298,7 @@ pub async fn release_held(pool: &AnyPool, now: i64) -> Result<usize, StorageErro
     loop {
         let due: Vec<(String, String, i64, i64, String)> = sqlx::query_as(
             "SELECT id, merchant_id, hold_until, amount, currency FROM commissions \
-             WHERE status = 'pending' AND hold_until IS NOT NULL AND hold_until <= $1 ORDER BY hold_until LIMIT 500",
+             WHERE status = 'pending' AND hold_until IS NOT NULL AND hold_until <= $1 AND held_by IS NULL ORDER BY hold_until LIMIT 500",
         )
         .bind(now)
         .fetch_all(pool)
@@ -302,7 +310,7 @@ pub async fn release_held(pool: &AnyPool, now: i64) -> Result<usize, StorageErro
         for (id, merchant_id, hold_until, amount, currency) in &due {
             let done = sqlx::query(
                 "UPDATE commissions SET status = 'approved', approved_at = $1, updated_at = $1, hold_until = NULL \
-                 WHERE id = $2 AND status = 'pending' AND hold_until IS NOT NULL AND hold_until <= $1",
+                 WHERE id = $2 AND status = 'pending' AND hold_until IS NOT NULL AND hold_until <= $1 AND held_by IS NULL",
             )
             .bind(now)
             .bind(id)
@@ -325,9 +333,11 @@ pub async fn release_held(pool: &AnyPool, now: i64) -> Result<usize, StorageErro
     }
 }
 
-/// Lowers a pending commission after a refund; `reversed` (a full refund) also moves it to
-/// reversed with the reason. Returns false when it was no longer pending.
-pub async fn reduce_pending(
+/// Sets a pending (or reversed) commission to what the payment's refunds and disputes leave
+/// of it: `reversed` (nothing left) moves it to reversed with the reason, otherwise it is
+/// pending again (a failed refund or a won dispute restores it). The hold, if any, is kept.
+/// Returns false when it was in neither status any more.
+pub async fn settle_unapproved(
     conn: &mut AnyConnection,
     merchant_id: &str,
     id: &str,
@@ -336,9 +346,9 @@ pub async fn reduce_pending(
     now: i64,
 ) -> Result<bool, StorageError> {
     let done = sqlx::query(
-        "UPDATE commissions SET amount = $1, updated_at = $2, hold_until = CASE WHEN $3 = '' THEN hold_until ELSE NULL END, \
-                status = CASE WHEN $3 = '' THEN status ELSE 'reversed' END, reason = CASE WHEN $3 = '' THEN reason ELSE $3 END \
-         WHERE merchant_id = $4 AND id = $5 AND status = 'pending'",
+        "UPDATE commissions SET amount = $1, updated_at = $2, \
+                status = CASE WHEN $3 = '' THEN 'pending' ELSE 'reversed' END, reason = CASE WHEN $3 = '' THEN NULL ELSE $3 END \
+         WHERE merchant_id = $4 AND id = $5 AND status IN ('pending', 'reversed')",
     )
     .bind(amount)
     .bind(now)
@@ -348,4 +358,17 @@ pub async fn reduce_pending(
     .execute(conn)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Holds a commission (`by`: why, e.g. an open dispute) or lifts the hold (`None`): a held
+/// commission is neither approved nor paid.
+pub async fn set_held(conn: &mut AnyConnection, merchant_id: &str, id: &str, by: Option<&str>, now: i64) -> Result<(), StorageError> {
+    sqlx::query("UPDATE commissions SET held_by = $1, updated_at = $2 WHERE merchant_id = $3 AND id = $4")
+        .bind(by)
+        .bind(now)
+        .bind(merchant_id)
+        .bind(id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

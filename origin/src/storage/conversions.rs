@@ -43,6 +43,8 @@ pub struct NewConversion {
     pub hold_until: Option<i64>,
     /// Why, when a rule denied the commission at once (self-referral).
     pub commission_reason: Option<String>,
+    /// Why it deserves the merchant's review, comma-separated (`None`: nothing).
+    pub review_flags: Option<String>,
 }
 
 /// The ids a newly recorded conversion got.
@@ -60,8 +62,8 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     let id = new_id("cnv");
     let done = sqlx::query(
         "INSERT INTO conversions (id, merchant_id, livemode, stripe_object_id, affiliate_id, click_id, attribution_method, amount, currency, \
-                                  amount_paid, customer_id, payment_intent_id, status, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'paid', $13) ON CONFLICT (merchant_id, livemode, stripe_object_id) DO NOTHING",
+                                  amount_paid, customer_id, payment_intent_id, status, review_flags, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'paid', $13, $14) ON CONFLICT (merchant_id, livemode, stripe_object_id) DO NOTHING",
     )
     .bind(&id)
     .bind(&c.merchant_id)
@@ -75,6 +77,7 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     .bind(c.amount_paid)
     .bind(&c.customer_id)
     .bind(&c.payment_intent_id)
+    .bind(&c.review_flags)
     .bind(now)
     .execute(&mut *conn)
     .await?;
@@ -104,6 +107,27 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     .execute(conn)
     .await?;
     Ok(Some(Recorded { conversion_id: id, commission_id }))
+}
+
+/// How many conversions recorded since `since` (UTC epoch ms) came from clicks of this visitor.
+pub async fn visitor_purchases(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    livemode: bool,
+    visitor: &str,
+    since: i64,
+) -> Result<i64, StorageError> {
+    let (n,): (i64,) = sqlx::query_as(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM conversions v WHERE v.merchant_id = $1 AND v.livemode = $2 AND v.created_at >= $4 \
+         AND v.click_id IN (SELECT c.click_id FROM clicks c WHERE c.merchant_id = $1 AND c.visitor = $3)",
+    )
+    .bind(merchant_id)
+    .bind(flag(livemode))
+    .bind(visitor)
+    .bind(since)
+    .fetch_one(conn)
+    .await?;
+    Ok(n)
 }
 
 /// Whether an earlier payment of this customer was recorded as a conversion.
@@ -158,6 +182,10 @@ pub struct ConversionRow {
     pub commission_rate_bps: i64,
     /// Commission status.
     pub commission_status: String,
+    /// open, won or lost once disputed.
+    pub dispute_status: Option<String>,
+    /// Comma-separated review flags.
+    pub review_flags: Option<String>,
     /// When recorded, UTC epoch ms.
     pub created_at: i64,
 }
@@ -206,7 +234,7 @@ pub async fn list_conversions(
     let sql = format!(
         "SELECT v.id, v.livemode, v.stripe_object_id, v.affiliate_id, a.code AS affiliate_code, v.click_id, v.attribution_method, v.status, \
                 v.amount, v.amount_paid, v.amount_refunded, v.currency, v.customer_id, m.amount AS commission_amount, \
-                m.rate_bps AS commission_rate_bps, m.status AS commission_status, v.created_at \
+                m.rate_bps AS commission_rate_bps, m.status AS commission_status, v.dispute_status, v.review_flags, v.created_at \
          FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id JOIN commissions m ON m.conversion_id = v.id \
          WHERE {} ORDER BY v.created_at DESC, v.id DESC LIMIT {limit}",
         c.to_sql()
@@ -264,6 +292,10 @@ pub struct Ledger {
     pub original_amount: Option<i64>,
     /// The adjustments already made to it, summed.
     pub adjusted: i64,
+    /// When Stripe reported `amount_refunded` (unix seconds of the charge's snapshot).
+    pub refunded_as_of: i64,
+    /// `open`, `won` or `lost` once the payment was disputed.
+    pub dispute_status: Option<String>,
 }
 
 /// The conversion paid through this PaymentIntent, with its commission.
@@ -275,7 +307,7 @@ pub async fn ledger_by_payment_intent(
 ) -> Result<Option<Ledger>, StorageError> {
     Ok(sqlx::query_as(
         "SELECT v.id AS conversion_id, v.amount_paid, v.amount_refunded, v.currency, v.affiliate_id, m.id AS commission_id, \
-                m.status AS commission_status, m.amount AS commission_amount, m.original_amount, \
+                m.status AS commission_status, m.amount AS commission_amount, m.original_amount, v.refunded_as_of, v.dispute_status, \
                 CAST(COALESCE((SELECT SUM(j.amount) FROM commission_adjustments j WHERE j.merchant_id = v.merchant_id AND j.commission_id = m.id), 0) AS BIGINT) AS adjusted \
          FROM conversions v JOIN commissions m ON m.conversion_id = v.id \
          WHERE v.merchant_id = $1 AND v.livemode = $2 AND v.payment_intent_id = $3",
@@ -308,22 +340,59 @@ pub async fn set_payment_intent(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records the cumulative refunded amount, only ever upwards (refund events may arrive in any
-/// order); returns whether it changed.
-pub async fn record_refunded(
+/// Records Stripe's cumulative refunded amount as of `as_of` (unix seconds): a later snapshot
+/// replaces an earlier one (a failed refund lowers the amount), an earlier one changes nothing,
+/// and of two at the same second the larger counts, so events may arrive in any order. Returns
+/// whether it changed.
+pub async fn record_refund_snapshot(
     conn: &mut AnyConnection,
     merchant_id: &str,
     conversion_id: &str,
     refunded: i64,
+    as_of: i64,
+) -> Result<bool, StorageError> {
+    let done = sqlx::query(
+        "UPDATE conversions SET amount_refunded = $1, refunded_as_of = $2 WHERE merchant_id = $3 AND id = $4 \
+         AND (refunded_as_of < $2 OR (refunded_as_of = $2 AND amount_refunded < $1))",
+    )
+    .bind(refunded)
+    .bind(as_of)
+    .bind(merchant_id)
+    .bind(conversion_id)
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records a dispute's state (`open`, `won` or `lost`). A dispute only moves forward: a closed
+/// one is never reopened by a late `charge.dispute.created`. Returns whether it changed.
+pub async fn record_dispute(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    conversion_id: &str,
+    dispute_id: &str,
     status: &str,
 ) -> Result<bool, StorageError> {
-    let done =
-        sqlx::query("UPDATE conversions SET amount_refunded = $1, status = $2 WHERE merchant_id = $3 AND id = $4 AND amount_refunded < $1")
-            .bind(refunded)
-            .bind(status)
-            .bind(merchant_id)
-            .bind(conversion_id)
-            .execute(conn)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE conversions SET dispute_id = $1, dispute_status = $2 WHERE merchant_id = $3 AND id = $4 \
+         AND (dispute_status IS NULL OR (dispute_status = 'open' AND $2 <> 'open'))",
+    )
+    .bind(dispute_id)
+    .bind(status)
+    .bind(merchant_id)
+    .bind(conversion_id)
+    .execute(conn)
+    .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Sets what became of the conversion's payment (paid, refunded, disputed…).
+pub async fn set_status(conn: &mut AnyConnection, merchant_id: &str, conversion_id: &str, status: &str) -> Result<(), StorageError> {
+    sqlx::query("UPDATE conversions SET status = $1 WHERE merchant_id = $2 AND id = $3")
+        .bind(status)
+        .bind(merchant_id)
+        .bind(conversion_id)
+        .execute(conn)
+        .await?;
+    Ok(())
 }

@@ -59,7 +59,7 @@ pub async fn payouts_due(
                 CAST(SUM(x.amount) AS BIGINT) AS amount, CAST(SUM(x.adjustment) AS BIGINT) AS adjustments, \
                 CAST(SUM(x.commission) AS BIGINT) AS commission_count \
          FROM (SELECT affiliate_id, currency, amount, 0 AS adjustment, 1 AS commission FROM commissions \
-                   WHERE merchant_id = $1 AND livemode = $2 AND status = 'approved' \
+                   WHERE merchant_id = $1 AND livemode = $2 AND status = 'approved' AND held_by IS NULL \
                UNION ALL \
                SELECT affiliate_id, currency, amount, amount AS adjustment, 0 AS commission FROM commission_adjustments \
                    WHERE merchant_id = $1 AND livemode = $2 AND settled_at IS NULL) x \
@@ -118,7 +118,7 @@ pub async fn record_payout(
     let paid = settle(
         conn,
         "UPDATE commissions SET status = 'paid', paid_at = $1, updated_at = $1, payout_reference = $2 \
-         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND status = 'approved' RETURNING amount",
+         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND status = 'approved' AND held_by IS NULL RETURNING amount",
         &key,
     )
     .await?;

@@ -81,6 +81,17 @@ pub async fn api_key(pool: &AnyPool, keyring: &Keyring, merchant_id: &str, livem
     }
 }
 
+/// Whether an API key of this mode is stored (payref can fetch from Stripe).
+pub async fn has_api_key(conn: &mut sqlx::AnyConnection, merchant_id: &str, livemode: bool) -> Result<bool, StorageError> {
+    let row: Option<(i64,)> =
+        sqlx::query_as("SELECT 1 FROM stripe_connections WHERE merchant_id = $1 AND livemode = $2 AND api_key IS NOT NULL")
+            .bind(merchant_id)
+            .bind(flag(livemode))
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.is_some())
+}
+
 fn open(keyring: &Keyring, stored: &str, owner: &str) -> Result<String, StorageError> {
     keyring.open(stored, owner).map_err(|e| StorageError::Corrupt(format!("Stripe secret of {owner}: {e}")))
 }

@@ -9,6 +9,7 @@ use stripe::{Client, ClientBuilder, StripeError, StripeRequest};
 use stripe_billing::invoice::RetrieveInvoice;
 use stripe_billing::invoice_payment::{ListInvoicePayment, ListInvoicePaymentPayment, ListInvoicePaymentPaymentType};
 use stripe_checkout::checkout_session::ListCheckoutSession;
+use stripe_core::charge::RetrieveCharge;
 use stripe_core::customer::{RetrieveCustomer, UpdateCustomer};
 use stripe_core::event::ListEvent;
 use stripe_types::{RangeBoundsTs, RangeQueryTs};
@@ -147,6 +148,15 @@ impl Connected {
     pub async fn invoice(&self, id: &str) -> Result<Option<Value>, CallError> {
         match self.raw(&RetrieveInvoice::new(id).expand(vec!["payments".to_owned()])).await {
             Ok(i) => Ok(Some(i)),
+            Err(CallError::Stripe { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A charge, raw; `None` when Stripe has no such charge.
+    pub async fn charge(&self, id: &str) -> Result<Option<Value>, CallError> {
+        match self.raw(&RetrieveCharge::new(id)).await {
+            Ok(c) => Ok(Some(c)),
             Err(CallError::Stripe { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }

@@ -10,7 +10,7 @@ use payref_tests::stripe;
 use reqwest::Method;
 use serde_json::{Value, json};
 
-use crate::api::{Api, click, click_id, lead, refused};
+use crate::api::{Api, HOUR, click, click_id, lead, refused};
 use crate::on_both_backends;
 
 const DAY_MS: i64 = 86_400_000;
@@ -194,3 +194,40 @@ async fn buyers_are_found_by_lead_email_and_self_referrals_are_denied(backend: B
     assert!(commissions[0]["reason"].as_str().unwrap().contains("self-referral"), "{}", commissions[0]);
 }
 on_both_backends!(buyers_are_found_by_lead_email_and_self_referrals_are_denied);
+
+async fn fast_and_repeated_purchases_are_flagged_for_review(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.patch_campaign(json!({ "approval": "auto" })).await;
+    let now = payref_origin::now_ms();
+    api.ingest(vec![
+        click(20, "demo", Some("vr"), now - HOUR),
+        click(21, "demo", Some("vr"), now - HOUR / 2),
+        click(22, "demo", Some("vr"), now - HOUR / 4),
+        click(23, "demo", Some("vf"), now),
+    ])
+    .await;
+    let buy = |id: &str, n: u32| session(id, Some(&reference(n, "demo")), &format!("cus_{id}"), &format!("{id}@example.com"), 1_000, false);
+    let flags_and_status = |c: &Value| (c["review_flags"].clone(), c["commission_status"].as_str().unwrap_or_default().to_owned());
+    // Bought an hour after the click: approved at once, as the campaign says.
+    api.deliver_settled("evt_v1", "checkout.session.completed", buy("cs_v1", 20)).await;
+    assert_eq!(flags_and_status(&api.conversion_of("cs_v1").await), (json!([]), "approved".to_owned()));
+    api.deliver_settled("evt_v2", "checkout.session.completed", buy("cs_v2", 21)).await;
+    assert_eq!(flags_and_status(&api.conversion_of("cs_v2").await), (json!([]), "approved".to_owned()));
+    // The same visitor's third purchase in a day.
+    assert_eq!(api.deliver_settled("evt_v3", "checkout.session.completed", buy("cs_v3", 22)).await, "attributed");
+    let third = api.conversion_of("cs_v3").await;
+    assert_eq!(flags_and_status(&third), (json!(["repeat_visitor"]), "pending".to_owned()), "flagged, not denied");
+    // Paid within seconds of its click.
+    api.deliver_settled("evt_vf", "checkout.session.completed", buy("cs_vf", 23)).await;
+    let fast = api.conversion_of("cs_vf").await;
+    assert_eq!(flags_and_status(&fast), (json!(["fast_purchase"]), "pending".to_owned()));
+    let trail = api.list(&format!("/v1/audit_events?object_id={}", fast["id"].as_str().unwrap())).await;
+    assert_eq!(trail[0]["detail"]["review_flags"], json!(["fast_purchase"]), "the audit trail says why");
+    // The merchant reviews and approves; the hold job never approves a flagged commission.
+    let commissions = api.list("/v1/commissions?status=pending").await;
+    let flagged = commissions.iter().find(|c| c["conversion_id"] == fast["id"]).expect("the flagged commission");
+    assert!(flagged["hold_until"].is_null(), "{flagged}");
+    let approved = api.ok(api.key(), Method::POST, &format!("/v1/commissions/{}/approve", flagged["id"].as_str().unwrap()), None).await;
+    assert_eq!(approved["status"], "approved");
+}
+on_both_backends!(fast_and_repeated_purchases_are_flagged_for_review);

@@ -92,6 +92,8 @@ async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
     assert_eq!(c["commission_amount"], 1_470);
     assert_eq!(c["click_id"], click_id.as_str());
     assert_eq!(c["livemode"], false);
+    assert_eq!(c["review_flags"], serde_json::json!(["fast_purchase"]), "paid within seconds of the click: a script, not a person");
+    assert_eq!(c["commission_status"], "pending", "a flagged commission waits for the merchant");
 }
 
 #[tokio::test(flavor = "multi_thread")]

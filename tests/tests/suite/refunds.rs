@@ -13,13 +13,20 @@ use crate::api::{Api, refused};
 use crate::on_both_backends;
 
 impl Api {
-    async fn refund(&self, event: &str, session: &str, paid: i64, refunded: i64) -> String {
+    /// Delivers `charge.refunded` with Stripe's cumulative `refunded`, as of `at` seconds from now.
+    async fn refund_at(&self, event: &str, session: &str, paid: i64, refunded: i64, at: i64) -> String {
         let intent = format!("pi_{}", session.trim_start_matches("cs_"));
         let charge = stripe::refunded_charge(&format!("ch_{}", session.trim_start_matches("cs_")), &intent, paid, refunded, "usd");
-        self.deliver(&stripe::event(event, "charge.refunded", charge)).await;
+        let mut event_object = stripe::event(event, "charge.refunded", charge);
+        event_object["created"] = json!(stripe::now_secs() + at);
+        self.deliver(&event_object).await;
         self.origin.settled().await;
         let got = self.ok(self.key(), Method::GET, &format!("/v1/stripe_events/{event}"), None).await;
         got["outcome"].as_str().unwrap_or_default().to_owned()
+    }
+
+    async fn refund(&self, event: &str, session: &str, paid: i64, refunded: i64) -> String {
+        self.refund_at(event, session, paid, refunded, 0).await
     }
 
     async fn sale(&self, session: &str) -> (Value, Value) {
@@ -35,15 +42,15 @@ impl Api {
 async fn refunds_shrink_pending_commissions_in_any_order(backend: Backend) {
     let api = Api::new(backend).await;
     api.paid("evt_r1", "demo", 10_000, "usd").await;
-    assert_eq!(api.refund("evt_rf1", "cs_evt_r1", 10_000, 2_500).await, "refund applied: commission.reduced");
+    assert_eq!(api.refund("evt_rf1", "cs_evt_r1", 10_000, 2_500).await, "applied: commission.reduced");
     let (conv, com) = api.sale("cs_evt_r1").await;
     assert_eq!((conv["status"].as_str(), conv["amount_refunded"].as_i64()), (Some("partially_refunded"), Some(2_500)));
     assert_eq!((com["status"].as_str(), com["amount"].as_i64()), (Some("pending"), Some(2_250)), "3,000 × 75%");
     assert_eq!(api.refund("evt_rf1_again", "cs_evt_r1", 10_000, 2_500).await, "refund already applied");
 
-    // The full refund's event overtakes the half refund's.
-    assert_eq!(api.refund("evt_rf3", "cs_evt_r1", 10_000, 10_000).await, "refund applied: commission.reversed");
-    assert_eq!(api.refund("evt_rf2", "cs_evt_r1", 10_000, 5_000).await, "refund already applied");
+    // The full refund's event overtakes the half refund's, which Stripe sent earlier.
+    assert_eq!(api.refund_at("evt_rf3", "cs_evt_r1", 10_000, 10_000, 2).await, "applied: commission.reversed");
+    assert_eq!(api.refund_at("evt_rf2", "cs_evt_r1", 10_000, 5_000, 1).await, "refund already applied");
     let (conv, com) = api.sale("cs_evt_r1").await;
     assert_eq!((conv["status"].as_str(), conv["amount_refunded"].as_i64()), (Some("refunded"), Some(10_000)));
     assert_eq!((com["status"].as_str(), com["amount"].as_i64()), (Some("reversed"), Some(0)));
@@ -71,6 +78,44 @@ async fn refunds_shrink_pending_commissions_in_any_order(backend: Backend) {
 }
 on_both_backends!(refunds_shrink_pending_commissions_in_any_order);
 
+/// A `refund.failed` for a refund of `amount` made at `made` (unix seconds), sent at `at`.
+fn failed_refund(event: &str, refund: &str, session: &str, amount: i64, made: i64, at: i64) -> Value {
+    let suffix = session.trim_start_matches("cs_");
+    let object = json!({
+        "id": refund, "object": "refund", "amount": amount, "balance_transaction": null, "charge": format!("ch_{suffix}"),
+        "created": made, "currency": "usd", "metadata": {}, "payment_intent": format!("pi_{suffix}"), "reason": null,
+        "status": "failed", "failure_reason": "expired_or_canceled_card"
+    });
+    let mut e = stripe::event(event, "refund.failed", object);
+    e["created"] = json!(at);
+    e
+}
+
+async fn without_an_api_key_a_failed_refund_is_taken_off_the_refunded_amount(backend: Backend) {
+    let api = Api::new(backend).await;
+    let now = stripe::now_secs();
+    api.paid("evt_f1", "demo", 10_000, "usd").await;
+    assert_eq!(api.refund_at("evt_ff1", "cs_evt_f1", 10_000, 3_000, -100).await, "applied: commission.reduced");
+    assert_eq!(api.refund_at("evt_ff2", "cs_evt_f1", 10_000, 10_000, -50).await, "applied: commission.reversed");
+    // The 7,000 refund fails; a stale snapshot from before it arrives afterwards and changes nothing.
+    api.deliver(&failed_refund("evt_ff3", "re_f2", "cs_evt_f1", 7_000, now - 50, now)).await;
+    api.origin.settled().await;
+    let (conv, com) = api.sale("cs_evt_f1").await;
+    assert_eq!((conv["status"].as_str(), conv["amount_refunded"].as_i64()), (Some("partially_refunded"), Some(3_000)));
+    assert_eq!((com["status"].as_str(), com["amount"].as_i64()), (Some("pending"), Some(2_100)), "3,000 × 70%: restored");
+    assert_eq!(api.refund_at("evt_ff2_late", "cs_evt_f1", 10_000, 10_000, -49).await, "refund already applied");
+    // Delivered again, the failure changes nothing more.
+    api.deliver(&failed_refund("evt_ff3", "re_f2", "cs_evt_f1", 7_000, now - 50, now)).await;
+    api.origin.settled().await;
+    assert_eq!(api.sale("cs_evt_f1").await.1["amount"], 2_100);
+    // A failure older than the snapshot already reflects it: nothing to take off twice.
+    api.deliver(&failed_refund("evt_ff4", "re_f1", "cs_evt_f1", 3_000, now - 100, now - 10)).await;
+    api.origin.settled().await;
+    let got = api.ok(api.key(), Method::GET, "/v1/stripe_events/evt_ff4", None).await;
+    assert_eq!(got["outcome"], "refund failure already reflected in the refunded amount");
+}
+on_both_backends!(without_an_api_key_a_failed_refund_is_taken_off_the_refunded_amount);
+
 async fn approved_commissions_get_adjustments_that_payouts_settle(backend: Backend) {
     let api = Api::new(backend).await;
     api.paid("evt_a1", "demo", 10_000, "usd").await;
@@ -79,7 +124,7 @@ async fn approved_commissions_get_adjustments_that_payouts_settle(backend: Backe
     let affiliate = com["affiliate_id"].as_str().unwrap().to_owned();
     api.ok(api.key(), Method::POST, &format!("/v1/commissions/{com_id}/approve"), None).await;
 
-    assert_eq!(api.refund("evt_ar1", "cs_evt_a1", 10_000, 4_000).await, "refund applied: commission.adjusted");
+    assert_eq!(api.refund("evt_ar1", "cs_evt_a1", 10_000, 4_000).await, "applied: commission.adjusted");
     let (_, com) = api.sale("cs_evt_a1").await;
     assert_eq!((com["status"].as_str(), com["amount"].as_i64()), (Some("approved"), Some(3_000)), "the approved amount stands");
     let due = api.ok(api.key(), Method::GET, "/v1/payouts/due", None).await;
@@ -96,7 +141,7 @@ async fn approved_commissions_get_adjustments_that_payouts_settle(backend: Backe
     assert_eq!(refused(api.call(api.key(), Method::POST, "/v1/payouts", Some(payout.clone())).await, 409).await.0, "nothing_due");
 
     // Refunded in full after the payout: the rest is clawed back from the next one.
-    assert_eq!(api.refund("evt_ar2", "cs_evt_a1", 10_000, 10_000).await, "refund applied: commission.adjusted");
+    assert_eq!(api.refund("evt_ar2", "cs_evt_a1", 10_000, 10_000).await, "applied: commission.adjusted");
     let adjustments = api.list("/v1/commission_adjustments").await;
     let summary: Vec<(i64, Option<&str>)> =
         adjustments.iter().map(|a| (a["amount"].as_i64().unwrap(), a["payout_reference"].as_str())).collect();

@@ -18,7 +18,7 @@ use crate::api::{Api, WEBHOOK_SECRET, refused};
 use crate::on_both_backends;
 
 /// An origin with the demo merchant connected (test mode) to a simulator delivering its webhooks.
-async fn connected(backend: Backend) -> (Api, Simulator) {
+pub async fn connected(backend: Backend) -> (Api, Simulator) {
     let sim = Simulator::start().await.expect("starting the Stripe simulator");
     let origin = spawn_origin_full(backend, WEBHOOK_SECRET, None, Some(&sim.base_url)).await;
     stripe_connections::set_api_key(&origin.db.pool, &origin.keyring, &origin.seed.merchant_id, false, "sk_test_payref_sim")

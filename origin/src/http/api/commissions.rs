@@ -77,6 +77,9 @@ pub struct Commission {
     pub paid_at: Option<i64>,
     /// Your reference for the payout.
     pub payout_reference: Option<String>,
+    /// Why it is held (`dispute du_…` while the buyer's dispute is open): a held commission
+    /// is neither approved nor paid until the hold lifts.
+    pub held_by: Option<String>,
     /// Created at (UTC epoch ms).
     pub created_at: i64,
     /// Last changed (UTC epoch ms).
@@ -102,6 +105,7 @@ impl From<CommissionRow> for Commission {
             approved_at: r.approved_at,
             paid_at: r.paid_at,
             payout_reference: r.payout_reference,
+            held_by: r.held_by,
             created_at: r.created_at,
             updated_at: r.updated_at,
         }

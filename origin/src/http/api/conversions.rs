@@ -82,6 +82,12 @@ pub struct Conversion {
     pub commission_rate_bps: i64,
     /// pending, approved, paid, denied or reversed.
     pub commission_status: String,
+    /// The buyer's dispute, when there is one: open, won or lost.
+    pub dispute_status: Option<String>,
+    /// Why the sale deserves a look before its commission is approved (`fast_purchase`: paid
+    /// within seconds of the click; `repeat_visitor`: many purchases from one visitor). A
+    /// flagged commission is never approved automatically.
+    pub review_flags: Vec<String>,
     /// Recorded at, UTC epoch milliseconds.
     pub created_at: i64,
 }
@@ -105,6 +111,12 @@ impl From<ConversionRow> for Conversion {
             commission_amount: r.commission_amount,
             commission_rate_bps: r.commission_rate_bps,
             commission_status: r.commission_status,
+            dispute_status: r.dispute_status,
+            review_flags: r
+                .review_flags
+                .as_deref()
+                .map(|f| f.split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect())
+                .unwrap_or_default(),
             created_at: r.created_at,
         }
     }
