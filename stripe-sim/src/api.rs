@@ -32,7 +32,13 @@ async fn handle(req: &Request, body: Body, poem::web::Data(sim): poem::web::Data
                     }
                 }
             }
-            route(sim, req.method(), req.uri().path(), &params, livemode)
+            let outage = {
+                let mut st = sim.state();
+                let failing = st.failing_requests > 0;
+                st.failing_requests = st.failing_requests.saturating_sub(1);
+                failing
+            };
+            if outage { Err(SimError::outage()) } else { route(sim, req.method(), req.uri().path(), &params, livemode) }
         }
         Err(e) => Err(e),
     };

@@ -39,6 +39,8 @@ pub struct State {
     clock_offset: i64,
     /// How deliveries behave from now on.
     pub delivery: DeliveryMode,
+    /// API requests still to fail with Stripe's `api_error` (500): an outage.
+    pub failing_requests: u64,
 }
 
 impl State {
@@ -122,6 +124,11 @@ impl SimError {
         }
     }
 
+    /// Stripe's own failure (500 `api_error`).
+    pub fn outage() -> Self {
+        Self { status: 500, body: objects::error("api_error", None, "An unknown error occurred (simulated outage).", None) }
+    }
+
     /// A bad parameter (400).
     pub fn invalid(param: &str, message: &str) -> Self {
         Self { status: 400, body: objects::error("invalid_request_error", Some("parameter_invalid"), message, Some(param)) }
@@ -144,6 +151,7 @@ impl Simulator {
                 seq: 0,
                 clock_offset: 0,
                 delivery: DeliveryMode::default(),
+                failing_requests: 0,
             }),
             queue: Mutex::new(Queue::default()),
             wake: Notify::new(),
@@ -193,6 +201,11 @@ impl Simulator {
     /// Changes how later deliveries behave.
     pub fn set_delivery(&self, mode: DeliveryMode) {
         self.state().delivery = mode;
+    }
+
+    /// Makes the next `n` API requests fail as in a Stripe outage (500 `api_error`).
+    pub fn fail_requests(&self, n: u64) {
+        self.state().failing_requests = n;
     }
 
     /// Delivers held deliveries in `order`.

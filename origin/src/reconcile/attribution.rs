@@ -21,7 +21,8 @@ use crate::storage::audit::{self, Actor, Entry};
 use crate::storage::campaigns::{self, CampaignRow};
 use crate::storage::clicks::{self, ClickEvidence};
 use crate::storage::customers::{self, CustomerRow, NewBinding};
-use crate::storage::{StorageError, conversions, leads};
+use crate::storage::stripe_customers::{self, Metadata};
+use crate::storage::{StorageError, conversions, discounts, leads};
 
 /// A payment Stripe reported, as attribution sees it.
 #[derive(Debug, Clone)]
@@ -45,6 +46,8 @@ pub struct Payment<'a> {
     pub client_reference_id: Option<&'a str>,
     /// The PaymentIntent, which later refunds name.
     pub payment_intent_id: Option<&'a str>,
+    /// Promotion codes, then coupons, applied to it.
+    pub discounts: Vec<&'a str>,
     /// Paid in all, minor units.
     pub amount_paid: i64,
     /// Paid less tax and shipping, minor units.
@@ -97,22 +100,75 @@ struct Found {
     evidence: Value,
 }
 
-/// Walks the chain: `client_reference_id`, the customer's binding, the buyer's email matched
-/// to a lead. Customer metadata and promotion codes join with the Stripe API client.
+/// Walks the chain, first match wins: `client_reference_id`, the customer's `payref_ref` /
+/// `payref_click` metadata, the customer's binding, a promotion code or coupon mapped to an
+/// affiliate, the buyer's email matched to a lead.
 async fn find(
     conn: &mut AnyConnection,
     merchant_id: &str,
     lead_secret: &[u8],
     p: &Payment<'_>,
     binding: Option<&CustomerRow>,
+    metadata: Option<&Metadata>,
 ) -> Result<Option<Found>, StorageError> {
     if let Some(found) = by_reference(conn, merchant_id, p).await? {
+        return Ok(Some(found));
+    }
+    if let Some(found) = by_metadata(conn, merchant_id, p, metadata, binding).await? {
         return Ok(Some(found));
     }
     if let Some(found) = by_binding(conn, merchant_id, binding).await? {
         return Ok(Some(found));
     }
+    if let Some(found) = by_discount(conn, merchant_id, p).await? {
+        return Ok(Some(found));
+    }
     by_lead_email(conn, merchant_id, lead_secret, p).await
+}
+
+/// Whether the payment's `client_reference_id` names one of the merchant's affiliates (the
+/// chain's first link, which nothing else can overrule).
+pub async fn names_an_affiliate(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<bool, StorageError> {
+    Ok(by_reference(conn, merchant_id, p).await?.is_some())
+}
+
+async fn by_metadata(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    p: &Payment<'_>,
+    metadata: Option<&Metadata>,
+    binding: Option<&CustomerRow>,
+) -> Result<Option<Found>, StorageError> {
+    let (Some(customer), Some(Metadata { ref_code: Some(code), ref_click })) = (p.customer_id, metadata) else {
+        return Ok(None);
+    };
+    let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, code).await? else {
+        return Ok(None);
+    };
+    if binding.is_some_and(|b| b.affiliate_id == affiliate.id) {
+        // The metadata repeats the binding (payref wrote it): the binding is the evidence.
+        return Ok(None);
+    }
+    let click = match ref_click {
+        Some(id) => clicks::evidence(conn, merchant_id, id).await?,
+        None => None,
+    };
+    let evidence = json!({ "customer": customer, "payref_ref": code, "payref_click": ref_click });
+    Ok(Some(Found { affiliate, method: Method::CustomerMetadata, click, evidence }))
+}
+
+async fn by_discount(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<Option<Found>, StorageError> {
+    for stripe_id in &p.discounts {
+        let Some(code) = discounts::ref_code_of(conn, merchant_id, p.livemode, stripe_id).await? else {
+            continue;
+        };
+        if let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, &code).await? {
+            let kind = if stripe_id.starts_with("promo_") { "promotion_code" } else { "coupon" };
+            let evidence = json!({ kind: stripe_id, "code": code });
+            return Ok(Some(Found { affiliate, method: Method::PromotionCode, click: None, evidence }));
+        }
+    }
+    Ok(None)
 }
 
 async fn by_reference(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<Option<Found>, StorageError> {
@@ -248,7 +304,11 @@ pub async fn attribute(
         Some(c) => customers::get(conn, merchant_id, p.livemode, c).await?,
         None => None,
     };
-    let Some(mut found) = find(conn, merchant_id, lead_secret, p, binding.as_ref()).await? else {
+    let metadata = match p.customer_id {
+        Some(c) => stripe_customers::metadata(conn, merchant_id, p.livemode, c).await?,
+        None => None,
+    };
+    let Some(mut found) = find(conn, merchant_id, lead_secret, p, binding.as_ref(), metadata.as_ref()).await? else {
         return not("no referral found");
     };
     let mut campaign = campaign_of(conn, merchant_id, &found.affiliate).await?;
@@ -291,6 +351,13 @@ pub async fn attribute(
                 detail: json!({ "affiliate_id": affiliate.id, "method": found.method.as_str(), "evidence": found.evidence, "stripe_object_id": p.stripe_object_id }),
             };
             audit::record(conn, &entry, now).await?;
+        }
+    }
+    // The customer carries the match from now on (renewals, later purchases, other systems).
+    if let Some(customer) = p.customer_id {
+        let wanted = Metadata { ref_code: Some(affiliate.code.clone()), ref_click: click_id.clone() };
+        if metadata.as_ref() != Some(&wanted) {
+            stripe_customers::queue_write(conn, merchant_id, p.livemode, customer, &affiliate.code, click_id.as_deref(), now).await?;
         }
     }
     if !p.earns {

@@ -11,14 +11,14 @@ use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
 use super::payments::{self, Context};
-use super::{ledger, reconciler};
+use super::{customers, ledger, reconciler};
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::domain::secrets::Keyring;
 use crate::metrics::{EventResult, Metrics};
 use crate::storage::stripe_events::{self, Claimed};
-use crate::storage::{Db, StorageError, conversions, stripe_connections};
+use crate::storage::{Db, StorageError, conversions, stripe_connections, stripe_customers};
 use crate::stripe::client::{CallError, StripeApi};
-use crate::stripe::event::{Charge, CheckoutSession, Dispute, Event, Invoice, Refund};
+use crate::stripe::event::{Charge, CheckoutSession, Customer, Dispute, Event, Invoice, PromotionCode, Refund, Subscription};
 
 /// How long a claim lasts before another worker may take the event over.
 const LEASE_MS: i64 = 60_000;
@@ -58,6 +58,13 @@ pub enum Missing {
         livemode: bool,
         /// `sub_…`.
         subscription: String,
+    },
+    /// A customer payref has never seen (its metadata may name the affiliate).
+    Customer {
+        /// Test or live.
+        livemode: bool,
+        /// `cus_…`.
+        customer: String,
     },
     /// A charge as Stripe reports it now (its refunded amount after a refund failed), applied
     /// as a refund snapshot taken no earlier than `as_of`.
@@ -111,6 +118,20 @@ pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) 
             Ok(dispute) => ledger::dispute(conn, cx, event, &dispute).await,
             Err(step) => Ok(step),
         },
+        "customer.created" | "customer.updated" => match object::<Customer>(event, "customer") {
+            Ok(customer) => customers::customer_changed(conn, cx, event, &customer).await,
+            Err(step) => Ok(step),
+        },
+        "customer.subscription.created" | "customer.subscription.updated" | "customer.subscription.deleted" => {
+            match object::<Subscription>(event, "subscription") {
+                Ok(subscription) => customers::subscription_changed(conn, cx, event, &subscription).await,
+                Err(step) => Ok(step),
+            }
+        }
+        "promotion_code.created" | "promotion_code.updated" => match object::<PromotionCode>(event, "promotion code") {
+            Ok(promo) => customers::promotion_code_changed(conn, cx, event, &promo).await,
+            Err(step) => Ok(step),
+        },
         other => Ok(Step::Done(format!("ignored: payref does not use {other}"))),
     }
 }
@@ -149,12 +170,14 @@ impl EventWorker {
         }
     }
 
-    /// Applies every due event; returns how many were attempted.
+    /// Applies every due event, then makes the customer metadata writes that fall due;
+    /// returns how many events were attempted.
     pub async fn drain(&self) -> Result<usize, StorageError> {
         let mut attempted = 0;
         loop {
             let batch = stripe_events::claim_due(&self.db, crate::now_ms(), LEASE_MS, BATCH).await?;
             if batch.is_empty() {
+                self.write_customers().await?;
                 return Ok(attempted);
             }
             for event in batch {
@@ -210,7 +233,8 @@ impl EventWorker {
         let livemode = match missing {
             Missing::PaymentOfIntent { livemode, .. }
             | Missing::SessionOfSubscription { livemode, .. }
-            | Missing::ChargeAsOf { livemode, .. } => *livemode,
+            | Missing::ChargeAsOf { livemode, .. }
+            | Missing::Customer { livemode, .. } => *livemode,
         };
         let Some(key) = stripe_connections::api_key(&self.db.pool, &self.keyring, merchant_id, livemode).await? else {
             return Ok("nothing (no Stripe API key is connected; waiting for the webhook)".into());
@@ -224,6 +248,19 @@ impl EventWorker {
                 let as_of = (*as_of).max(crate::now_ms() / 1000);
                 let synthetic: Vec<_> = stripe.charge(charge).await?.iter().filter_map(|c| reconciler::charge_event(c, as_of)).collect();
                 let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
+                return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
+            }
+            Missing::Customer { customer, .. } => {
+                let now = crate::now_ms();
+                let Some(object) = stripe.customer(customer).await? else {
+                    // Gone from Stripe: remember it has no metadata, so the payment goes on without.
+                    let mut conn = self.db.pool.acquire().await.map_err(StorageError::from)?;
+                    let none = stripe_customers::Metadata { ref_code: None, ref_click: None };
+                    stripe_customers::record_metadata(&mut conn, merchant_id, livemode, customer, &none, 0, now).await?;
+                    return Ok("nothing (no such customer)".into());
+                };
+                let synthetic: Vec<_> = reconciler::customer_event(&object, now / 1000).into_iter().collect();
+                let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, now).await?;
                 return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
             }
         };
@@ -241,6 +278,46 @@ impl EventWorker {
         let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
         let ids: Vec<&str> = synthetic.iter().map(|s| s.id.as_str()).collect();
         Ok(if ids.is_empty() { "nothing".into() } else { format!("{} ({new} new)", ids.join(", ")) })
+    }
+
+    /// Writes `payref_ref` / `payref_click` onto the customers matched since the last round,
+    /// retrying with the event backoff while Stripe fails.
+    async fn write_customers(&self) -> Result<(), StorageError> {
+        let now = crate::now_ms();
+        for write in stripe_customers::due_writes(&self.db.pool, now, BATCH).await? {
+            let (error, retry_at) = match self.write_customer(&write).await {
+                Ok(()) => (None, None),
+                Err(WriteError::NoKey) => (Some("no Stripe API key is connected".to_owned()), None),
+                Err(WriteError::Failed(e)) => match self.policy.after_failure(write.attempts + 1, now) {
+                    AfterFailure::RetryAt(t) => (Some(e), Some(t)),
+                    AfterFailure::Park => (Some(e), None),
+                },
+            };
+            match &error {
+                None => {
+                    tracing::info!(merchant = %write.merchant_id, customer = %write.customer_id, code = %write.ref_code, "payref metadata written onto the Stripe customer")
+                }
+                Some(e) => {
+                    tracing::warn!(merchant = %write.merchant_id, customer = %write.customer_id, error = %e, retry_at, "writing payref metadata onto the Stripe customer failed")
+                }
+            }
+            stripe_customers::write_attempted(&self.db.pool, &write, error.as_deref(), retry_at, now).await?;
+        }
+        Ok(())
+    }
+
+    async fn write_customer(&self, write: &stripe_customers::PendingWrite) -> Result<(), WriteError> {
+        let failed = |e: &dyn std::fmt::Display| WriteError::Failed(e.to_string());
+        let key = stripe_connections::api_key(&self.db.pool, &self.keyring, &write.merchant_id, write.livemode != 0)
+            .await
+            .map_err(|e| failed(&e))?
+            .ok_or(WriteError::NoKey)?;
+        let stripe = self.stripe.connect(&key).map_err(|e| failed(&e))?;
+        let mut metadata = vec![(customers::REF_KEY, write.ref_code.as_str())];
+        if let Some(click) = &write.ref_click {
+            metadata.push((customers::CLICK_KEY, click.as_str()));
+        }
+        stripe.set_customer_metadata(&write.customer_id, &metadata).await.map_err(|e| failed(&e))
     }
 
     /// `None` when applied (or already applied elsewhere); the step otherwise.
@@ -268,6 +345,14 @@ impl EventWorker {
             }
         }
     }
+}
+
+/// Why writing a customer's metadata failed.
+enum WriteError {
+    /// Nothing to write with: given up at once.
+    NoKey,
+    /// Stripe or the database failed: retried.
+    Failed(String),
 }
 
 /// Why fetching a missing object failed (the event is retried either way).

@@ -7,12 +7,15 @@ use super::attribution::{self, Outcome, Payment};
 use super::events::{Missing, Step};
 use super::reconciler;
 use crate::domain::commission::commissionable;
-use crate::storage::StorageError;
+use crate::storage::{StorageError, stripe_connections, stripe_customers};
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
 /// How long a subscription's first invoice waits for its Checkout Session (which binds the
 /// customer) before it is judged unattributed: Stripe sends both at once, in either order.
 const FIRST_INVOICE_WAIT_MS: i64 = 3_600_000;
+
+/// How long a payment waits for a customer payref has not seen to be fetched.
+const CUSTOMER_WAIT_MS: i64 = 3_600_000;
 
 /// What the handlers share.
 #[derive(Debug, Clone, Copy)]
@@ -54,13 +57,42 @@ pub async fn session_paid(
         email: session.customer_details.as_ref().and_then(|d| d.email.as_deref()),
         client_reference_id: session.client_reference_id.as_deref(),
         payment_intent_id: session.payment_intent.as_deref(),
+        discounts: discounts_of(session),
         amount_paid: total,
         commissionable: commissionable(total, tax, shipping),
         currency: &currency,
         earns: !subscription,
     };
+    if let Some(step) = customer_unseen(conn, cx, event, &payment).await? {
+        return Ok(step);
+    }
     let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
     Ok(Step::Done(outcome.label()))
+}
+
+/// When the payment's customer may carry the affiliate in its metadata but payref has never
+/// seen the customer (its `customer.created` is late or was not sent), and a key is connected:
+/// fetch the customer first. Not needed when the `client_reference_id` already names one.
+async fn customer_unseen(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, p: &Payment<'_>) -> Result<Option<Step>, StorageError> {
+    // After a while (Stripe unreachable all along) the payment goes on without the metadata.
+    let (Some(customer), true) = (p.customer_id, cx.now - event.created.saturating_mul(1000) < CUSTOMER_WAIT_MS) else {
+        return Ok(None);
+    };
+    if stripe_customers::metadata(conn, cx.merchant_id, p.livemode, customer).await?.is_some()
+        || attribution::names_an_affiliate(conn, cx.merchant_id, p).await?
+        || !stripe_connections::has_api_key(conn, cx.merchant_id, p.livemode).await?
+    {
+        return Ok(None);
+    }
+    let why = format!("customer {customer} not seen yet");
+    Ok(Some(Step::Fetch(why, Missing::Customer { livemode: p.livemode, customer: customer.to_owned() })))
+}
+
+/// A session's promotion codes, then its coupons.
+fn discounts_of(session: &CheckoutSession) -> Vec<&str> {
+    let all = session.discounts.as_deref().unwrap_or_default();
+    let promos = all.iter().filter_map(|d| d.promotion_code.as_deref());
+    promos.chain(all.iter().filter_map(|d| d.coupon.as_deref())).collect()
 }
 
 /// `invoice.paid`: a subscription's payments, attributed through the customer.
@@ -76,11 +108,15 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         email: invoice.customer_email.as_deref(),
         client_reference_id: None,
         payment_intent_id: invoice.payment_intent(),
+        discounts: Vec::new(),
         amount_paid: invoice.amount_paid,
         commissionable: commissionable(invoice.amount_paid, invoice.tax(), 0),
         currency: &currency,
         earns: true,
     };
+    if let Some(step) = customer_unseen(conn, cx, event, &payment).await? {
+        return Ok(step);
+    }
     let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
     let first_invoice = invoice.billing_reason.as_deref() == Some("subscription_create");
     if matches!(outcome, Outcome::NotAttributed(_))

@@ -90,6 +90,12 @@ pub fn charge_event(charge: &Value, as_of: i64) -> Option<Synthetic> {
     Some(wrap(format!("reconcile_{id}_refunded_{refunded}_{as_of}"), "charge.refunded", charge, as_of))
 }
 
+/// A fetched customer as a `customer.updated` event created at `as_of` (unix seconds).
+pub fn customer_event(customer: &Value, as_of: i64) -> Option<Synthetic> {
+    let id = customer["id"].as_str()?;
+    Some(wrap(format!("reconcile_{id}_{as_of}"), "customer.updated", customer, as_of))
+}
+
 /// Whether an event is one of payref's own (a listed or fetched object), not Stripe's.
 pub fn is_synthetic(event_id: &str) -> bool {
     event_id.starts_with("reconcile_")

@@ -98,9 +98,11 @@ pub struct AffiliateRef {
     pub status: String,
     /// Contact email, compared with the buyer's to spot self-referrals.
     pub email: Option<String>,
+    /// Its referral code.
+    pub code: String,
 }
 
-const REF_COLUMNS: &str = "id, campaign_id, commission_bps_override, status, email";
+const REF_COLUMNS: &str = "id, campaign_id, commission_bps_override, status, email, code";
 
 /// Looks an affiliate up by referral code within one merchant.
 pub async fn affiliate_by_code(conn: impl AnyExecutor<'_>, merchant_id: &str, code: &str) -> Result<Option<AffiliateRef>, StorageError> {

@@ -22,9 +22,16 @@ pub struct CustomerRow {
     pub source_object_id: String,
     /// Bound, UTC epoch ms.
     pub created_at: i64,
+    /// The customer's latest subscription's status, when Stripe reported one.
+    pub subscription_status: Option<String>,
+    /// When that subscription was canceled, UTC epoch ms.
+    pub canceled_at: Option<i64>,
 }
 
-const COLUMNS: &str = "stripe_customer_id, livemode, affiliate_id, method, click_id, source_object_id, created_at";
+/// The binding with what Stripe reported of the customer's subscription.
+const FROM: &str = "SELECT c.stripe_customer_id, c.livemode, c.affiliate_id, c.method, c.click_id, c.source_object_id, c.created_at, \
+                    s.subscription_status, s.canceled_at FROM customers c LEFT JOIN stripe_customers s \
+                    ON s.merchant_id = c.merchant_id AND s.livemode = c.livemode AND s.customer_id = c.stripe_customer_id";
 
 /// A binding to make.
 #[derive(Debug, Clone)]
@@ -72,7 +79,7 @@ pub async fn get(
     livemode: bool,
     customer_id: &str,
 ) -> Result<Option<CustomerRow>, StorageError> {
-    let sql = format!("SELECT {COLUMNS} FROM customers WHERE merchant_id = $1 AND livemode = $2 AND stripe_customer_id = $3");
+    let sql = format!("{FROM} WHERE c.merchant_id = $1 AND c.livemode = $2 AND c.stripe_customer_id = $3");
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode)).bind(customer_id).fetch_optional(conn).await?)
 }
 
@@ -85,17 +92,16 @@ pub async fn list(
     page: &PageRequest,
 ) -> Result<Page<CustomerRow>, StorageError> {
     let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    c.push("livemode = {}");
+    c.push("c.merchant_id = {}");
+    c.push("c.livemode = {}");
     if affiliate_id.is_some() {
-        c.push("affiliate_id = {}");
+        c.push("c.affiliate_id = {}");
     }
     if page.after.is_some() {
-        c.push("(created_at, stripe_customer_id) < ({}, {})");
+        c.push("(c.created_at, c.stripe_customer_id) < ({}, {})");
     }
     let limit = c.placeholder();
-    let sql =
-        format!("SELECT {COLUMNS} FROM customers WHERE {} ORDER BY created_at DESC, stripe_customer_id DESC LIMIT {limit}", c.to_sql());
+    let sql = format!("{FROM} WHERE {} ORDER BY c.created_at DESC, c.stripe_customer_id DESC LIMIT {limit}", c.to_sql());
     let mut q = sqlx::query_as::<_, CustomerRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode));
     if let Some(a) = affiliate_id {
         q = q.bind(a);

@@ -8,6 +8,7 @@ pub mod clicks;
 pub mod commissions;
 pub mod conversions;
 pub mod customers;
+pub mod discounts;
 pub mod leads;
 pub mod links;
 pub mod merchants;
@@ -16,6 +17,7 @@ pub mod payouts;
 pub mod retention;
 pub mod sites;
 pub mod stripe_connections;
+pub mod stripe_customers;
 pub mod stripe_events;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

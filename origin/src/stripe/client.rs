@@ -28,6 +28,7 @@ pub const EVENT_TYPES: &[&str] = &[
     "customer.subscription.created",
     "customer.subscription.updated",
     "customer.subscription.deleted",
+    "promotion_code.created",
     "promotion_code.updated",
     "refund.failed",
 ];

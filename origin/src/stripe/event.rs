@@ -56,9 +56,63 @@ pub struct CheckoutSession {
     /// The PaymentIntent of a one-time payment (an id, or the object when expanded).
     #[serde(default, deserialize_with = "expandable_id")]
     pub payment_intent: Option<String>,
+    /// Coupons and promotion codes applied.
+    #[serde(default)]
+    pub discounts: Option<Vec<SessionDiscount>>,
     /// Created, unix seconds.
     #[serde(default)]
     pub created: i64,
+}
+
+/// A discount applied to a Checkout Session.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SessionDiscount {
+    /// The coupon (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub coupon: Option<String>,
+    /// The promotion code the buyer entered (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub promotion_code: Option<String>,
+}
+
+/// The fields of a Customer that attribution needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Customer {
+    /// `cus_…`.
+    pub id: String,
+    /// The merchant's (and payref's) key-value pairs: `payref_ref`, `payref_click`.
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
+}
+
+/// The fields of a Subscription recorded on its customer.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Subscription {
+    /// `sub_…`.
+    pub id: String,
+    /// The customer (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub customer: Option<String>,
+    /// `active`, `trialing`, `past_due`, `canceled`, …
+    pub status: String,
+    /// When a cancellation was asked for (it may take effect at the period's end), unix seconds.
+    #[serde(default)]
+    pub canceled_at: Option<i64>,
+    /// When it ended, unix seconds.
+    #[serde(default)]
+    pub ended_at: Option<i64>,
+}
+
+/// The fields of a Promotion Code that the affiliate mapping needs.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PromotionCode {
+    /// `promo_…`.
+    pub id: String,
+    /// What the buyer types.
+    pub code: String,
+    /// `payref_ref`: the affiliate it belongs to.
+    #[serde(default)]
+    pub metadata: std::collections::HashMap<String, String>,
 }
 
 /// `customer_details` of a Checkout Session.

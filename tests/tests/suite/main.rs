@@ -13,6 +13,7 @@ mod origin_api;
 mod referral_to_sale;
 mod refunds;
 mod secrets_api;
+mod stripe_chain;
 mod stripe_events_api;
 mod stripe_ledger;
 mod stripe_reconcile;

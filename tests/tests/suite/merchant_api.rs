@@ -150,6 +150,7 @@ async fn the_api_describes_itself() {
         "/v1/payouts",
         "/v1/stripe_events/{id}/retry",
         "/v1/reconcile",
+        "/v1/discount_mappings/{id}",
     ] {
         assert!(spec["paths"].get(path).is_some(), "{path} missing from the spec");
     }

@@ -174,9 +174,20 @@ async fn reconcile_catches_missed_webhooks_and_late_ones_change_nothing(backend:
     let refunded = after_reconcile.iter().find(|r| r.0 == a.session).unwrap();
     assert_eq!((refunded.1.as_str(), refunded.3), ("partially_refunded", 1_000));
 
-    // Again: nothing new. Then the held webhooks arrive, duplicated and reversed: nothing changes.
+    // payref writes the matched affiliate onto the three customers; Stripe reports each change
+    // as an event, which the next run picks up (and nothing else). Then nothing is new.
+    for customer in [&a.customer, &b.customer, &sub.customer] {
+        payref_tests::process::eventually(Duration::from_secs(30), "payref_ref written back", || async {
+            sim.state().get(false, "customer", customer).is_some_and(|c| c["metadata"]["payref_ref"] == "demo").then_some(())
+        })
+        .await;
+    }
     let again = api.ok(api.key(), Method::POST, "/v1/reconcile", Some(json!({}))).await;
-    assert_eq!((again["events_new"].as_u64(), again["sessions_new"].as_u64()), (Some(0), Some(0)), "{again}");
+    assert_eq!((again["events_new"].as_u64(), again["sessions_new"].as_u64()), (Some(3), Some(0)), "{again}");
+    api.origin.settled().await;
+    let third = api.ok(api.key(), Method::POST, "/v1/reconcile", Some(json!({}))).await;
+    assert_eq!((third["events_new"].as_u64(), third["sessions_new"].as_u64()), (Some(0), Some(0)), "{third}");
+    // The held webhooks arrive, duplicated and reversed: nothing changes.
     sim.set_delivery(DeliveryMode { copies: 2, ..DeliveryMode::default() });
     sim.release(Release::Reversed);
     api.settle_with(&sim).await;

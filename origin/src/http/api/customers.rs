@@ -29,6 +29,11 @@ pub struct Customer {
     pub source_object_id: String,
     /// Bound at, UTC epoch ms.
     pub created_at: i64,
+    /// The status of the customer's latest subscription (`active`, `trialing`, `canceled`…),
+    /// when Stripe reported one.
+    pub subscription_status: Option<String>,
+    /// When the customer canceled (or set the subscription to end), UTC epoch ms.
+    pub canceled_at: Option<i64>,
 }
 
 impl From<CustomerRow> for Customer {
@@ -42,6 +47,8 @@ impl From<CustomerRow> for Customer {
             click_id: r.click_id,
             source_object_id: r.source_object_id,
             created_at: r.created_at,
+            subscription_status: r.subscription_status,
+            canceled_at: r.canceled_at,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod clicks;
 pub mod commissions;
 pub mod conversions;
 pub mod customers;
+pub mod discounts;
 pub mod export;
 pub mod links;
 pub mod merchant;
@@ -36,6 +37,7 @@ pub type Apis = (
         commissions::CommissionsApi,
         payouts::PayoutsApi,
         adjustments::AdjustmentsApi,
+        discounts::DiscountsApi,
     ),
     (
         audit::AuditApi,
