@@ -80,8 +80,8 @@ pub async fn promotion_code_changed(
     promo: &PromotionCode,
 ) -> Result<Step, StorageError> {
     let code = ref_code(&promo.metadata);
-    if code.is_none() && discounts::source_of(conn, cx.merchant_id, event.livemode, &promo.id).await?.as_deref() != Some("metadata") {
-        return Ok(Step::Done("promotion code not mapped".into()));
+    if code.is_none() && discounts::source_of(conn, cx.merchant_id, event.livemode, &promo.id).await?.as_deref() == Some("api") {
+        return Ok(Step::Done("promotion code unchanged (mapped through the API)".into()));
     }
     let changed = discounts::record(
         conn,
@@ -98,6 +98,6 @@ pub async fn promotion_code_changed(
     Ok(Step::Done(match (changed, code) {
         (false, _) => "promotion code unchanged (a newer snapshot is kept)".into(),
         (true, Some(code)) => format!("promotion code mapped to {code}"),
-        (true, None) => "promotion code unmapped".into(),
+        (true, None) => "promotion code recorded: not mapped".into(),
     }))
 }

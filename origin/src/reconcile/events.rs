@@ -16,7 +16,7 @@ use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::domain::secrets::Keyring;
 use crate::metrics::{EventResult, Metrics};
 use crate::storage::stripe_events::{self, Claimed};
-use crate::storage::{Db, StorageError, conversions, stripe_connections, stripe_customers};
+use crate::storage::{Db, StorageError, conversions, discounts, stripe_connections, stripe_customers};
 use crate::stripe::client::{CallError, StripeApi};
 use crate::stripe::event::{Charge, CheckoutSession, Customer, Dispute, Event, Invoice, PromotionCode, Refund, Subscription};
 
@@ -65,6 +65,13 @@ pub enum Missing {
         livemode: bool,
         /// `cus_…`.
         customer: String,
+    },
+    /// A promotion code payref has never seen (its metadata may name the affiliate).
+    PromotionCode {
+        /// Test or live.
+        livemode: bool,
+        /// `promo_…`.
+        promotion_code: String,
     },
     /// A charge as Stripe reports it now (its refunded amount after a refund failed), applied
     /// as a refund snapshot taken no earlier than `as_of`.
@@ -234,7 +241,8 @@ impl EventWorker {
             Missing::PaymentOfIntent { livemode, .. }
             | Missing::SessionOfSubscription { livemode, .. }
             | Missing::ChargeAsOf { livemode, .. }
-            | Missing::Customer { livemode, .. } => *livemode,
+            | Missing::Customer { livemode, .. }
+            | Missing::PromotionCode { livemode, .. } => *livemode,
         };
         let Some(key) = stripe_connections::api_key(&self.db.pool, &self.keyring, merchant_id, livemode).await? else {
             return Ok("nothing (no Stripe API key is connected; waiting for the webhook)".into());
@@ -250,6 +258,17 @@ impl EventWorker {
                 let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
                 return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
             }
+            Missing::PromotionCode { promotion_code, .. } => {
+                let now = crate::now_ms();
+                let Some(object) = stripe.promotion_code(promotion_code).await? else {
+                    let mut conn = self.db.pool.acquire().await.map_err(StorageError::from)?;
+                    discounts::record(&mut conn, merchant_id, livemode, promotion_code, None, None, "metadata", 0, now).await?;
+                    return Ok("nothing (no such promotion code)".into());
+                };
+                let synthetic: Vec<_> = reconciler::object_event(&object, "promotion_code.updated", now / 1000).into_iter().collect();
+                let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, now).await?;
+                return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
+            }
             Missing::Customer { customer, .. } => {
                 let now = crate::now_ms();
                 let Some(object) = stripe.customer(customer).await? else {
@@ -259,7 +278,7 @@ impl EventWorker {
                     stripe_customers::record_metadata(&mut conn, merchant_id, livemode, customer, &none, 0, now).await?;
                     return Ok("nothing (no such customer)".into());
                 };
-                let synthetic: Vec<_> = reconciler::customer_event(&object, now / 1000).into_iter().collect();
+                let synthetic: Vec<_> = reconciler::object_event(&object, "customer.updated", now / 1000).into_iter().collect();
                 let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, now).await?;
                 return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
             }

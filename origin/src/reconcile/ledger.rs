@@ -20,7 +20,7 @@ use crate::domain::commission::{CommissionStatus, PaymentStatus, after_refund, p
 use crate::storage::adjustments::{self, NewAdjustment};
 use crate::storage::audit::{self, Actor, Entry};
 use crate::storage::conversions::Ledger;
-use crate::storage::{StorageError, commissions, conversions, stripe_connections};
+use crate::storage::{StorageError, commissions, conversions, stripe_connections, stripe_customers};
 use crate::stripe::event::{Charge, Dispute, Event, Refund};
 
 /// How long an event about a payment waits for the payment to be recorded (Stripe may deliver
@@ -38,6 +38,9 @@ async fn ledger_of(
 ) -> Result<Result<Ledger, Step>, StorageError> {
     if let Some(ledger) = conversions::ledger_by_payment_intent(conn, cx.merchant_id, livemode, intent).await? {
         return Ok(Ok(ledger));
+    }
+    if stripe_customers::is_unattributed(conn, cx.merchant_id, livemode, intent).await? {
+        return Ok(Err(Step::Done(format!("not_attributed: the {what} payment was not attributed"))));
     }
     if cx.now - event.created.saturating_mul(1000) < PAYMENT_WAIT_MS {
         let why = format!("no attributed payment for {intent} yet");

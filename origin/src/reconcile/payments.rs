@@ -7,15 +7,16 @@ use super::attribution::{self, Outcome, Payment};
 use super::events::{Missing, Step};
 use super::reconciler;
 use crate::domain::commission::commissionable;
-use crate::storage::{StorageError, stripe_connections, stripe_customers};
+use crate::storage::{StorageError, discounts, stripe_connections, stripe_customers};
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
-/// How long a subscription's first invoice waits for its Checkout Session (which binds the
-/// customer) before it is judged unattributed: Stripe sends both at once, in either order.
-const FIRST_INVOICE_WAIT_MS: i64 = 3_600_000;
+/// How long a subscription's invoice waits for its Checkout Session (which binds the customer)
+/// before it is judged unattributed: Stripe sends the first invoice and the session at once,
+/// in either order, and a backlog may come in any order.
+const SESSION_WAIT_MS: i64 = 3_600_000;
 
-/// How long a payment waits for a customer payref has not seen to be fetched.
-const CUSTOMER_WAIT_MS: i64 = 3_600_000;
+/// How long a payment waits for a customer or promotion code payref has not seen to be fetched.
+const OBJECT_WAIT_MS: i64 = 3_600_000;
 
 /// What the handlers share.
 #[derive(Debug, Clone, Copy)]
@@ -63,29 +64,60 @@ pub async fn session_paid(
         currency: &currency,
         earns: !subscription,
     };
-    if let Some(step) = customer_unseen(conn, cx, event, &payment).await? {
+    if let Some(step) = unseen(conn, cx, event, &payment).await? {
         return Ok(step);
     }
+    if let (true, Some(sub)) = (subscription, session.subscription.as_deref()) {
+        stripe_customers::session_seen(conn, cx.merchant_id, session.livemode, sub, &session.id, cx.now).await?;
+    }
     let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
+    unattributed(conn, cx, &payment, &outcome).await?;
     Ok(Step::Done(outcome.label()))
 }
 
-/// When the payment's customer may carry the affiliate in its metadata but payref has never
-/// seen the customer (its `customer.created` is late or was not sent), and a key is connected:
-/// fetch the customer first. Not needed when the `client_reference_id` already names one.
-async fn customer_unseen(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, p: &Payment<'_>) -> Result<Option<Step>, StorageError> {
-    // After a while (Stripe unreachable all along) the payment goes on without the metadata.
-    let (Some(customer), true) = (p.customer_id, cx.now - event.created.saturating_mul(1000) < CUSTOMER_WAIT_MS) else {
+/// Remembers a payment no affiliate brought, so its refunds and disputes settle at once.
+async fn unattributed(conn: &mut AnyConnection, cx: Context<'_>, p: &Payment<'_>, outcome: &Outcome) -> Result<(), StorageError> {
+    if let (Outcome::NotAttributed(_), Some(pi), true) = (outcome, p.payment_intent_id, p.earns) {
+        stripe_customers::payment_unattributed(conn, cx.merchant_id, p.livemode, pi, p.stripe_object_id, cx.now).await?;
+    }
+    Ok(())
+}
+
+/// The customer's metadata and a promotion code's mapping are links of the chain that Stripe
+/// reports in events of their own, which may come late or not at all. When the payment could
+/// depend on one payref has never seen (and its `client_reference_id` names no affiliate), and
+/// a key is connected, fetch it first.
+async fn unseen(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, p: &Payment<'_>) -> Result<Option<Step>, StorageError> {
+    // After a while (Stripe unreachable all along) the payment goes on without them.
+    if cx.now - event.created.saturating_mul(1000) >= OBJECT_WAIT_MS {
         return Ok(None);
+    }
+    let customer = match p.customer_id {
+        Some(c) if stripe_customers::metadata(conn, cx.merchant_id, p.livemode, c).await?.is_none() => Some(c),
+        _ => None,
     };
-    if stripe_customers::metadata(conn, cx.merchant_id, p.livemode, customer).await?.is_some()
+    let mut promotion_code = None;
+    for id in p.discounts.iter().filter(|d| d.starts_with("promo_")) {
+        if !discounts::seen(conn, cx.merchant_id, p.livemode, id).await? {
+            promotion_code = Some(*id);
+            break;
+        }
+    }
+    if (customer.is_none() && promotion_code.is_none())
         || attribution::names_an_affiliate(conn, cx.merchant_id, p).await?
         || !stripe_connections::has_api_key(conn, cx.merchant_id, p.livemode).await?
     {
         return Ok(None);
     }
-    let why = format!("customer {customer} not seen yet");
-    Ok(Some(Step::Fetch(why, Missing::Customer { livemode: p.livemode, customer: customer.to_owned() })))
+    let livemode = p.livemode;
+    Ok(Some(match (customer, promotion_code) {
+        (Some(c), _) => Step::Fetch(format!("customer {c} not seen yet"), Missing::Customer { livemode, customer: c.to_owned() }),
+        (None, Some(promo)) => Step::Fetch(
+            format!("promotion code {promo} not seen yet"),
+            Missing::PromotionCode { livemode, promotion_code: promo.to_owned() },
+        ),
+        (None, None) => return Ok(None),
+    }))
 }
 
 /// A session's promotion codes, then its coupons.
@@ -114,22 +146,34 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         currency: &currency,
         earns: true,
     };
-    if let Some(step) = customer_unseen(conn, cx, event, &payment).await? {
+    if let Some(step) = unseen(conn, cx, event, &payment).await? {
         return Ok(step);
     }
     let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
-    let first_invoice = invoice.billing_reason.as_deref() == Some("subscription_create");
-    if matches!(outcome, Outcome::NotAttributed(_))
-        && first_invoice
-        && cx.now - invoice.created.saturating_mul(1000) < FIRST_INVOICE_WAIT_MS
-    {
-        let why = "a subscription's first invoice waits for its checkout session";
-        return Ok(match invoice.subscription() {
-            Some(sub) => {
-                Step::Fetch(why.into(), Missing::SessionOfSubscription { livemode: invoice.livemode, subscription: sub.to_owned() })
-            }
-            None => Step::RetryLater(why.into()),
-        });
+    if !matches!(outcome, Outcome::NotAttributed(_)) || cx.now - invoice.created.saturating_mul(1000) >= SESSION_WAIT_MS {
+        unattributed(conn, cx, &payment, &outcome).await?;
+        return Ok(Step::Done(outcome.label()));
     }
-    Ok(Step::Done(outcome.label()))
+    // Not attributed, but the Checkout Session that started the subscription (and would bind
+    // its customer) may still be on its way: fetch it when a key is connected; a first invoice
+    // without one waits for it.
+    let first_invoice = invoice.billing_reason.as_deref() == Some("subscription_create");
+    let why = "a subscription's invoice waits for its checkout session";
+    match invoice.subscription() {
+        Some(sub) if !stripe_customers::session_of_subscription_seen(conn, cx.merchant_id, invoice.livemode, sub).await? => {
+            if stripe_connections::has_api_key(conn, cx.merchant_id, invoice.livemode).await? {
+                Ok(Step::Fetch(why.into(), Missing::SessionOfSubscription { livemode: invoice.livemode, subscription: sub.to_owned() }))
+            } else if first_invoice {
+                Ok(Step::RetryLater(why.into()))
+            } else {
+                unattributed(conn, cx, &payment, &outcome).await?;
+                Ok(Step::Done(outcome.label()))
+            }
+        }
+        None if first_invoice => Ok(Step::RetryLater(why.into())),
+        _ => {
+            unattributed(conn, cx, &payment, &outcome).await?;
+            Ok(Step::Done(outcome.label()))
+        }
+    }
 }

@@ -90,10 +90,11 @@ pub fn charge_event(charge: &Value, as_of: i64) -> Option<Synthetic> {
     Some(wrap(format!("reconcile_{id}_refunded_{refunded}_{as_of}"), "charge.refunded", charge, as_of))
 }
 
-/// A fetched customer as a `customer.updated` event created at `as_of` (unix seconds).
-pub fn customer_event(customer: &Value, as_of: i64) -> Option<Synthetic> {
-    let id = customer["id"].as_str()?;
-    Some(wrap(format!("reconcile_{id}_{as_of}"), "customer.updated", customer, as_of))
+/// A fetched customer or promotion code as an event of `event_type` created at `as_of` (unix
+/// seconds): a snapshot of it at that moment.
+pub fn object_event(object: &Value, event_type: &'static str, as_of: i64) -> Option<Synthetic> {
+    let id = object["id"].as_str()?;
+    Some(wrap(format!("reconcile_{id}_{as_of}"), event_type, object, as_of))
 }
 
 /// Whether an event is one of payref's own (a listed or fetched object), not Stripe's.

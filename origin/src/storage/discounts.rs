@@ -75,6 +75,17 @@ pub async fn source_of(
     Ok(row.map(|(s,)| s))
 }
 
+/// Whether payref has seen this promotion code or coupon at all (mapped or not).
+pub async fn seen(conn: &mut AnyConnection, merchant_id: &str, livemode: bool, stripe_id: &str) -> Result<bool, StorageError> {
+    let row: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM discount_mappings WHERE merchant_id = $1 AND livemode = $2 AND stripe_id = $3")
+        .bind(merchant_id)
+        .bind(flag(livemode))
+        .bind(stripe_id)
+        .fetch_optional(conn)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// A mapping as the merchant API shows it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct MappingRow {

@@ -12,6 +12,7 @@ use stripe_checkout::checkout_session::ListCheckoutSession;
 use stripe_core::charge::RetrieveCharge;
 use stripe_core::customer::{RetrieveCustomer, UpdateCustomer};
 use stripe_core::event::ListEvent;
+use stripe_product::promotion_code::RetrievePromotionCode;
 use stripe_types::{RangeBoundsTs, RangeQueryTs};
 
 /// The events payref processes, asked for when listing (Stripe takes up to 20 types).
@@ -157,6 +158,15 @@ impl Connected {
     /// A charge, raw; `None` when Stripe has no such charge.
     pub async fn charge(&self, id: &str) -> Result<Option<Value>, CallError> {
         match self.raw(&RetrieveCharge::new(id)).await {
+            Ok(c) => Ok(Some(c)),
+            Err(CallError::Stripe { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// A promotion code, raw; `None` when Stripe has no such code.
+    pub async fn promotion_code(&self, id: &str) -> Result<Option<Value>, CallError> {
+        match self.raw(&RetrievePromotionCode::new(id)).await {
             Ok(c) => Ok(Some(c)),
             Err(CallError::Stripe { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),

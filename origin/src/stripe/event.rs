@@ -59,6 +59,9 @@ pub struct CheckoutSession {
     /// Coupons and promotion codes applied.
     #[serde(default)]
     pub discounts: Option<Vec<SessionDiscount>>,
+    /// The subscription a subscription-mode session started (an id, or the object when expanded).
+    #[serde(default, deserialize_with = "expandable_id")]
+    pub subscription: Option<String>,
     /// Created, unix seconds.
     #[serde(default)]
     pub created: i64,

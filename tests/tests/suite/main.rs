@@ -14,6 +14,7 @@ mod referral_to_sale;
 mod refunds;
 mod secrets_api;
 mod stripe_chain;
+mod stripe_delivery;
 mod stripe_events_api;
 mod stripe_ledger;
 mod stripe_reconcile;

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use payref_stripe_sim::Simulator;
 use payref_stripe_sim::scenario::Purchase;
-use payref_stripe_sim::webhooks::{DeliveryMode, Release};
+use payref_stripe_sim::webhooks::DeliveryMode;
 use payref_tests::origin::Backend;
 use reqwest::Method;
 use serde_json::Value;
@@ -88,13 +88,17 @@ async fn disputes_hold_commissions_until_they_close(backend: Backend) {
     assert_eq!((adjustments[0]["amount"].as_i64(), adjustments[0]["commission_id"].as_str()), (Some(-earned), com["id"].as_str()));
     assert_eq!(api.due().await, earned, "lost: earned, then taken back in full");
 
-    // The dispute's close arrives before its opening: the late opening reopens nothing.
+    // The dispute's opening is lost; its close comes first, and the opening, caught later by
+    // reconciling, reopens nothing.
     let c = sim.pay_payment_link(&buy(10_000)).unwrap();
     api.sale_of(&sim, &c.session).await;
-    sim.set_delivery(DeliveryMode { hold: true, ..DeliveryMode::default() });
+    sim.set_delivery(DeliveryMode { drop: true, ..DeliveryMode::default() });
     let du = sim.dispute(false, &c.charge).unwrap();
+    sim.set_delivery(DeliveryMode::default());
     sim.close_dispute(false, &du, false).unwrap();
-    sim.release(Release::Reversed);
+    api.sale_of(&sim, &c.session).await;
+    let report = api.ok(api.key(), Method::POST, "/v1/reconcile", Some(serde_json::json!({}))).await;
+    assert!(report["events_new"].as_u64().unwrap() >= 1, "the lost opening is caught: {report}");
     let (conv, com) = api.sale_of(&sim, &c.session).await;
     assert_eq!(state(&conv, &com), ("disputed".into(), Some("lost".into()), "reversed".into(), 0, None));
     let trail = api.list(&format!("/v1/audit_events?object_id={}", com["id"].as_str().unwrap())).await;

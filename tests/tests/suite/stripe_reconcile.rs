@@ -29,7 +29,7 @@ pub async fn connected(backend: Backend) -> (Api, Simulator) {
 }
 
 impl Api {
-    async fn settle_with(&self, sim: &Simulator) {
+    pub async fn settle_with(&self, sim: &Simulator) {
         sim.wait_delivered(Duration::from_secs(30)).await.expect("webhooks delivered");
         self.origin.settled().await;
     }
