@@ -41,6 +41,9 @@ pub struct Config {
     /// `PAYREF_RECONCILE_INTERVAL_SECS`: how often every connected Stripe account is
     /// reconciled, default 900; 0 turns it off.
     pub reconcile_interval: Option<std::time::Duration>,
+    /// `PAYREF_EVENT_LEASE_SECS` (default 60): how long a worker's claim on a Stripe event
+    /// lasts; after a crash its events wait this long before they are taken over.
+    pub event_lease_ms: i64,
 }
 
 /// `PAYREF_ENCRYPTION_KEYS`: `<version>:<64 hex digits>`, comma-separated, current key first
@@ -85,7 +88,15 @@ impl Config {
                 }
             },
         };
+        let event_lease_ms = match var("PAYREF_EVENT_LEASE_SECS") {
+            None => crate::reconcile::events::DEFAULT_LEASE_MS,
+            Some(v) => v.parse::<i64>().ok().filter(|s| (1..=3_600).contains(s)).map(|s| s * 1000).ok_or_else(|| ConfigError::Invalid {
+                name: "PAYREF_EVENT_LEASE_SECS",
+                why: format!("{v:?} is not a whole number of seconds from 1 to 3600"),
+            })?,
+        };
         Ok(Self {
+            event_lease_ms,
             stripe_api_base: var("PAYREF_STRIPE_API_BASE"),
             reconcile_interval: reconcile_interval.map(std::time::Duration::from_secs),
             keyring: keyring_from_env()?,

@@ -120,6 +120,7 @@ async fn reconcile(merchant: Option<String>, mode: Option<String>, since: Option
         lead_secret: Arc::new(config.lead_secret),
         stripe: Arc::new(stripe),
         keyring: Arc::new(config.keyring),
+        lease_ms: config.event_lease_ms,
     };
     let processed = worker.drain().await.context("processing the stored events")?;
     eprintln!("{processed} event(s) processed");
@@ -149,6 +150,7 @@ async fn serve() -> anyhow::Result<()> {
         job_interval: config.job_interval,
         retry: RetryPolicy::default(),
         reconcile_interval: config.reconcile_interval,
+        event_lease_ms: config.event_lease_ms,
     };
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.

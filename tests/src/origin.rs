@@ -28,6 +28,7 @@ pub const BACKGROUND: http::Background = http::Background {
     job_interval: std::time::Duration::from_secs(3600),
     retry: RetryPolicy { base_ms: 50, cap_ms: 200, max_attempts: 5 },
     reconcile_interval: None,
+    event_lease_ms: payref_origin::reconcile::events::DEFAULT_LEASE_MS,
 };
 /// The demo site key the tests use.
 pub const SITE_KEY: &str = "site_demo";

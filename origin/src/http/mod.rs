@@ -115,6 +115,9 @@ pub struct Background {
     pub retry: RetryPolicy,
     /// How often every connected Stripe account is reconciled; `None`: never on its own.
     pub reconcile_interval: Option<std::time::Duration>,
+    /// How long a worker's claim on a Stripe event lasts, ms (after a crash, its events wait
+    /// this long before they are taken over).
+    pub event_lease_ms: i64,
 }
 
 /// Serves `app` with its background work (the Stripe event worker, the periodic jobs) until
@@ -133,6 +136,7 @@ pub async fn run(
         lead_secret: state.lead_secret.clone(),
         stripe: state.stripe.clone(),
         keyring: state.keyring.clone(),
+        lease_ms: background.event_lease_ms,
     };
     let mut tasks =
         vec![tokio::spawn(worker.run()), tokio::spawn(jobs::run(state.db.clone(), background.job_interval, state.metrics.clone()))];

@@ -20,8 +20,9 @@ use crate::storage::{Db, StorageError, conversions, discounts, stripe_connection
 use crate::stripe::client::{CallError, StripeApi};
 use crate::stripe::event::{Charge, CheckoutSession, Customer, Dispute, Event, Invoice, PromotionCode, Refund, Subscription};
 
-/// How long a claim lasts before another worker may take the event over.
-const LEASE_MS: i64 = 60_000;
+/// How long a claim lasts by default before another worker (or this origin, restarted after a
+/// crash) may take the event over.
+pub const DEFAULT_LEASE_MS: i64 = 60_000;
 /// Events claimed at a time.
 const BATCH: i64 = 20;
 /// How often the queue is looked at without a wake-up: retries falling due, other origins' events.
@@ -160,6 +161,8 @@ pub struct EventWorker {
     pub stripe: Arc<StripeApi>,
     /// Opens the merchants' stored Stripe keys.
     pub keyring: Arc<Keyring>,
+    /// How long a claim lasts, ms.
+    pub lease_ms: i64,
 }
 
 impl EventWorker {
@@ -182,7 +185,7 @@ impl EventWorker {
     pub async fn drain(&self) -> Result<usize, StorageError> {
         let mut attempted = 0;
         loop {
-            let batch = stripe_events::claim_due(&self.db, crate::now_ms(), LEASE_MS, BATCH).await?;
+            let batch = stripe_events::claim_due(&self.db, crate::now_ms(), self.lease_ms, BATCH).await?;
             if batch.is_empty() {
                 self.write_customers().await?;
                 return Ok(attempted);

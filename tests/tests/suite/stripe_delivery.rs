@@ -1,16 +1,18 @@
 //! Stripe's delivery at its worst: every event of a busy stretch of business (one-time sales,
 //! a subscription and its renewal, partial and full refunds, a refund that fails, disputes won
 //! and lost, a customer created with metadata, a promotion code) delivered ten times in a
-//! shuffled order ends in exactly the ledger of a clean, in-order delivery.
+//! shuffled order ends in exactly the ledger of a clean, in-order delivery; and none of it, nor
+//! the merchant's test-mode actions, changes a live-mode figure.
 
 use std::time::Duration;
 
+use payref_origin::storage::stripe_connections;
 use payref_stripe_sim::Simulator;
 use payref_stripe_sim::scenario::{Purchase, Subscribe};
 use payref_stripe_sim::webhooks::{DeliveryMode, Release};
 use payref_tests::origin::Backend;
 use reqwest::Method;
-use serde_json::json;
+use serde_json::{Value, json};
 
 use crate::api::Api;
 use crate::on_both_backends;
@@ -114,3 +116,48 @@ async fn ten_copies_in_shuffled_order_end_in_the_clean_ledger(backend: Backend) 
     assert_eq!(events["data"], json!([]), "nothing parked");
 }
 on_both_backends!(ten_copies_in_shuffled_order_end_in_the_clean_ledger);
+
+/// What the merchant sees of one mode.
+async fn figures(api: &Api, livemode: bool) -> Vec<Value> {
+    let mut all = Vec::new();
+    for path in
+        ["/v1/conversions", "/v1/commissions", "/v1/commission_adjustments", "/v1/customers", "/v1/discount_mappings", "/v1/payouts/due"]
+    {
+        all.push(api.ok(api.key(), Method::GET, &format!("{path}?livemode={livemode}"), None).await["data"].clone());
+    }
+    all
+}
+
+async fn test_mode_events_never_change_live_figures(backend: Backend) {
+    let (api, sim) = connected(backend).await;
+    let (pool, keyring, merchant) = (&api.origin.db.pool, &api.origin.keyring, &api.origin.seed.merchant_id);
+    stripe_connections::set_webhook_secret(pool, keyring, merchant, true, "whsec_live_mode").await.unwrap();
+    stripe_connections::set_api_key(pool, keyring, merchant, true, "sk_live_payref_sim").await.unwrap();
+    sim.add_endpoint(&format!("{}/v1/stripe/webhooks/{merchant}/live", api.origin.url), &["whsec_live_mode"], true);
+    let mut live = Purchase::new(Some("demo"), "live@example.com", 20_000, 0, "usd");
+    live.livemode = true;
+    let paid = sim.pay_payment_link(&live).unwrap();
+    let pi = sim.state().get(true, "payment_intent", &paid.payment_intent).cloned().unwrap();
+    assert_eq!(pi["livemode"], true);
+    api.settle_with(&sim).await;
+    let before = figures(&api, true).await;
+    assert_eq!(before[0].as_array().unwrap().len(), 1, "the live sale: {:?}", before[0]);
+    assert_eq!(before[0][0]["livemode"], true);
+
+    // A busy stretch of test-mode business, refunds, disputes and payouts included.
+    business(&sim);
+    api.settle_with(&sim).await;
+    let test = figures(&api, false).await;
+    assert_eq!(test[0].as_array().unwrap().len(), 8, "{:?}", test[0]);
+    for commission in api.list("/v1/commissions?status=pending&limit=100").await {
+        if commission["held_by"].is_null() {
+            api.ok(api.key(), Method::POST, &format!("/v1/commissions/{}/approve", commission["id"].as_str().unwrap()), None).await;
+        }
+    }
+    let due = api.ok(api.key(), Method::GET, "/v1/payouts/due", None).await;
+    let line = &due["data"][0];
+    let payout = json!({ "affiliate_id": line["affiliate_id"], "currency": "usd", "payout_reference": "tr_test" });
+    api.ok(api.key(), Method::POST, "/v1/payouts", Some(payout)).await;
+    assert_eq!(figures(&api, true).await, before, "test-mode events and actions never change live figures");
+}
+on_both_backends!(test_mode_events_never_change_live_figures);
