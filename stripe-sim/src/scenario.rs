@@ -190,6 +190,35 @@ impl Simulator {
         Ok(Paid { session, customer, payment_intent: pi, charge: ch })
     }
 
+    /// Adds `n` completed, paid Checkout Sessions (a bulk load for benchmarks: no customer,
+    /// no PaymentIntent, no events), totals `total`, `total + 1`, …; returns how many.
+    pub fn add_completed_sessions(&self, livemode: bool, n: usize, client_reference_id: Option<&str>, total: i64) -> usize {
+        let mut st = self.state();
+        let now = st.now();
+        for i in 0..n {
+            let session = id(if livemode { "cs_live_b1" } else { "cs_test_b1" }, 56);
+            let amounts = Amounts { total: total + i as i64, tax: 0, shipping: 0, discount: 0, currency: "usd".into() };
+            let object = objects::checkout_session(&SessionParts {
+                id: &session,
+                livemode,
+                created: now,
+                mode: "payment",
+                client_reference_id,
+                customer: None,
+                email: Some("bulk@example.com"),
+                amounts: &amounts,
+                payment_intent: None,
+                subscription: None,
+                invoice: None,
+                promotion: None,
+                payment_status: "paid",
+                payment_link: Some("plink_1DemoShop00000001"),
+            });
+            st.put(livemode, "checkout.session", object);
+        }
+        n
+    }
+
     /// An asynchronous payment of a completed session settles: paid (a charge and
     /// `checkout.session.async_payment_succeeded`) or failed (`…_failed`).
     pub fn settle_async_payment(&self, livemode: bool, session: &str, succeeded: bool) -> Result<Option<String>, SimError> {

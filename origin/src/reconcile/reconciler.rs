@@ -117,6 +117,14 @@ fn wrap(id: String, event_type: &'static str, object: &Value, created: i64) -> S
     Synthetic { id, event_type, payload }
 }
 
+/// Awaits `f` when there is one.
+async fn maybe<T>(f: Option<impl Future<Output = T>>) -> Option<T> {
+    match f {
+        Some(f) => Some(f.await),
+        None => None,
+    }
+}
+
 /// Stores synthetic events for `merchant_id`; returns how many were new.
 pub async fn store(db: &Db, merchant_id: &str, livemode: bool, events: &[Synthetic], now_ms: i64) -> Result<usize, StorageError> {
     let raws: Vec<RawEvent<'_>> =
@@ -147,18 +155,28 @@ pub async fn reconcile(
                 .await?
                 .map_or(now_secs - DEFAULT_LOOKBACK_SECS, |c| c - OVERLAP_SECS),
         };
-        let mut after: Option<String> = None;
+        let fetch = |after: Option<String>| {
+            let stripe = &stripe;
+            async move {
+                match list {
+                    "events" => stripe.events(from, after.as_deref(), PAGE).await,
+                    _ => stripe.completed_sessions(from, after.as_deref(), PAGE).await,
+                }
+            }
+        };
         let mut newest = None;
+        let mut page: Page = fetch(None).await?;
         loop {
-            let page: Page = match list {
-                "events" => stripe.events(from, after.as_deref(), PAGE).await?,
-                _ => stripe.completed_sessions(from, after.as_deref(), PAGE).await?,
-            };
-            after = page.data.last().and_then(|o| o["id"].as_str().map(str::to_owned));
+            let after = page.data.last().and_then(|o| o["id"].as_str().map(str::to_owned));
             newest = newest.max(page.data.first().and_then(|o| o["created"].as_i64()));
+            // The next page is asked for while this one is stored.
+            let next = match (&after, page.has_more) {
+                (Some(a), true) => Some(fetch(Some(a.clone()))),
+                _ => None,
+            };
             // A key sees only its own mode; anything else is not this account's.
             let objects = page.data.iter().filter(|o| o["livemode"].as_bool() == Some(livemode));
-            if list == "events" {
+            let next = if list == "events" {
                 let texts: Vec<(String, String, String)> =
                     objects.filter_map(|e| Some((e["id"].as_str()?.to_owned(), e["type"].as_str()?.to_owned(), e.to_string()))).collect();
                 let raws: Vec<RawEvent<'_>> = texts
@@ -166,15 +184,20 @@ pub async fn reconcile(
                     .map(|(id, kind, payload)| RawEvent { merchant_id, event_id: id, livemode, event_type: kind, payload })
                     .collect();
                 report.events_listed += raws.len();
-                report.events_new += stripe_events::insert_events(&db.pool, &raws, crate::now_ms()).await?;
+                let (stored, next) = tokio::join!(stripe_events::insert_events(&db.pool, &raws, crate::now_ms()), maybe(next));
+                report.events_new += stored?;
+                next
             } else {
                 let synthetic: Vec<Synthetic> = objects.filter_map(session_event).collect();
                 report.sessions_listed += synthetic.len();
-                report.sessions_new += store(db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
-            }
+                let (stored, next) = tokio::join!(store(db, merchant_id, livemode, &synthetic, crate::now_ms()), maybe(next));
+                report.sessions_new += stored?;
+                next
+            };
             progress(Progress::Page(&report));
-            if !page.has_more || after.is_none() {
-                break;
+            match next {
+                Some(next) => page = next?,
+                None => break,
             }
         }
         if let Some(newest) = newest {
