@@ -74,6 +74,22 @@ pub struct Subscribe {
     pub customer: Option<String>,
 }
 
+impl Subscribe {
+    /// A test-mode subscription of `amount` a period (with `tax` in it) in `currency`, no trial.
+    pub fn new(client_reference_id: Option<&str>, email: &str, amount: i64, tax: i64, currency: &str) -> Self {
+        Self {
+            livemode: false,
+            client_reference_id: client_reference_id.map(str::to_string),
+            email: email.to_string(),
+            amount,
+            tax,
+            currency: currency.to_string(),
+            trial_days: None,
+            customer: None,
+        }
+    }
+}
+
 /// What a subscription checkout created.
 #[derive(Debug, Clone)]
 pub struct Subscribed {

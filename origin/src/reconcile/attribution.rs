@@ -1,4 +1,4 @@
-//! Who brought a payment: the attribution chain (first match wins), then the campaign's rules
+//! Who brought a payment: the attribution chain (first match wins, in `chain`), then the campaign's rules
 //! (cookie window, first- or last-click, the affiliate's status, the campaign's duration,
 //! self-referral), then the conversion, its commission, the customer's binding and the audit
 //! entry with the method and the evidence.
@@ -6,23 +6,22 @@
 //! Runs inside the transaction that marks the Stripe event processed, so a redelivered event
 //! never records a second conversion, and a failure records nothing.
 
-use payref_shared::client_reference::{self, ParsedReference};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::AnyConnection;
 
+use super::chain::{self, Found};
 use crate::domain::attribution::{
     self, Method, REPEAT_VISITOR_WINDOW_MS, duration_covers, review_flags, same_email, winning_click, within_window,
 };
 use crate::domain::campaign::CommissionType;
 use crate::domain::commission::{CommissionStatus, DAY_MS, initial_status};
-use crate::domain::lead;
 use crate::storage::affiliates::{self, AffiliateRef};
 use crate::storage::audit::{self, Actor, Entry};
 use crate::storage::campaigns::{self, CampaignRow};
-use crate::storage::clicks::{self, ClickEvidence};
-use crate::storage::customers::{self, CustomerRow, NewBinding};
+use crate::storage::clicks;
+use crate::storage::customers::{self, NewBinding};
 use crate::storage::stripe_customers::{self, Metadata};
-use crate::storage::{StorageError, conversions, discounts, leads};
+use crate::storage::{StorageError, conversions};
 
 /// A payment Stripe reported, as attribution sees it.
 #[derive(Debug, Clone)]
@@ -91,147 +90,6 @@ impl Outcome {
     }
 }
 
-/// An affiliate found for a payment, how, and on what evidence.
-#[derive(Debug, Clone)]
-struct Found {
-    affiliate: AffiliateRef,
-    method: Method,
-    click: Option<ClickEvidence>,
-    evidence: Value,
-}
-
-/// Walks the chain, first match wins: `client_reference_id`, the customer's `payref_ref` /
-/// `payref_click` metadata, the customer's binding, a promotion code or coupon mapped to an
-/// affiliate, the buyer's email matched to a lead.
-async fn find(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    lead_secret: &[u8],
-    p: &Payment<'_>,
-    binding: Option<&CustomerRow>,
-    metadata: Option<&Metadata>,
-) -> Result<Option<Found>, StorageError> {
-    if let Some(found) = by_reference(conn, merchant_id, p).await? {
-        return Ok(Some(found));
-    }
-    if let Some(found) = by_metadata(conn, merchant_id, p, metadata, binding).await? {
-        return Ok(Some(found));
-    }
-    if let Some(found) = by_binding(conn, merchant_id, binding).await? {
-        return Ok(Some(found));
-    }
-    if let Some(found) = by_discount(conn, merchant_id, p).await? {
-        return Ok(Some(found));
-    }
-    by_lead_email(conn, merchant_id, lead_secret, p).await
-}
-
-/// Whether the payment's `client_reference_id` names one of the merchant's affiliates (the
-/// chain's first link, which nothing else can overrule).
-pub async fn names_an_affiliate(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<bool, StorageError> {
-    Ok(by_reference(conn, merchant_id, p).await?.is_some())
-}
-
-async fn by_metadata(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    p: &Payment<'_>,
-    metadata: Option<&Metadata>,
-    binding: Option<&CustomerRow>,
-) -> Result<Option<Found>, StorageError> {
-    let (Some(customer), Some(Metadata { ref_code: Some(code), ref_click })) = (p.customer_id, metadata) else {
-        return Ok(None);
-    };
-    let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, code).await? else {
-        return Ok(None);
-    };
-    if binding.is_some_and(|b| b.affiliate_id == affiliate.id) {
-        // The metadata repeats the binding (payref wrote it): the binding is the evidence.
-        return Ok(None);
-    }
-    let click = match ref_click {
-        Some(id) => clicks::evidence(conn, merchant_id, id).await?,
-        None => None,
-    };
-    let evidence = json!({ "customer": customer, "payref_ref": code, "payref_click": ref_click });
-    Ok(Some(Found { affiliate, method: Method::CustomerMetadata, click, evidence }))
-}
-
-async fn by_discount(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<Option<Found>, StorageError> {
-    for stripe_id in &p.discounts {
-        let Some(code) = discounts::ref_code_of(conn, merchant_id, p.livemode, stripe_id).await? else {
-            continue;
-        };
-        if let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, &code).await? {
-            let kind = if stripe_id.starts_with("promo_") { "promotion_code" } else { "coupon" };
-            let evidence = json!({ kind: stripe_id, "code": code });
-            return Ok(Some(Found { affiliate, method: Method::PromotionCode, click: None, evidence }));
-        }
-    }
-    Ok(None)
-}
-
-async fn by_reference(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<Option<Found>, StorageError> {
-    let Some(reference) = p.client_reference_id else {
-        return Ok(None);
-    };
-    let (code, click_id) = match client_reference::parse(reference) {
-        Ok(ParsedReference::Tracked(r)) => (r.code, Some(r.click_id.to_text())),
-        // A bare code counts only when it names one of this merchant's affiliates.
-        Ok(ParsedReference::CandidateCode(code)) => (code, None),
-        Err(_) => return Ok(None),
-    };
-    let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, code.as_str()).await? else {
-        return Ok(None);
-    };
-    // The click counts only when the beacon reached us (an ad blocker may have stopped it).
-    let click = match &click_id {
-        Some(id) => clicks::evidence(conn, merchant_id, id).await?,
-        None => None,
-    };
-    let evidence = json!({ "client_reference_id": reference, "code": code.as_str(), "click_id": click_id });
-    Ok(Some(Found { affiliate, method: Method::ClientReferenceId, click, evidence }))
-}
-
-async fn by_binding(conn: &mut AnyConnection, merchant_id: &str, binding: Option<&CustomerRow>) -> Result<Option<Found>, StorageError> {
-    let Some(binding) = binding else {
-        return Ok(None);
-    };
-    let affiliate = affiliates::affiliate_ref(&mut *conn, merchant_id, &binding.affiliate_id).await?;
-    let evidence = json!({
-        "customer": binding.stripe_customer_id,
-        "bound_by": binding.method,
-        "bound_at": binding.created_at,
-        "bound_from": binding.source_object_id,
-    });
-    Ok(affiliate.map(|affiliate| Found { affiliate, method: Method::CustomerBinding, click: None, evidence }))
-}
-
-async fn by_lead_email(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    lead_secret: &[u8],
-    p: &Payment<'_>,
-) -> Result<Option<Found>, StorageError> {
-    let Some(email) = p.email.filter(|e| e.contains('@')) else {
-        return Ok(None);
-    };
-    let key = lead::email_key(lead_secret, &lead::email_sha256(email));
-    let Some(click_id) = leads::latest_click(conn, merchant_id, &key).await? else {
-        return Ok(None);
-    };
-    let Some(click) = clicks::evidence(conn, merchant_id, &click_id).await? else {
-        return Ok(None);
-    };
-    let Some(affiliate_id) = click.affiliate_id.clone() else {
-        return Ok(None);
-    };
-    let affiliate = affiliates::affiliate_ref(&mut *conn, merchant_id, &affiliate_id).await?;
-    // The email itself is never kept: the evidence is the lead's click.
-    let evidence = json!({ "lead_click_id": click.click_id });
-    Ok(affiliate.map(|affiliate| Found { affiliate, method: Method::LeadEmail, click: Some(click), evidence }))
-}
-
 async fn campaign_of(conn: &mut AnyConnection, merchant_id: &str, affiliate: &AffiliateRef) -> Result<CampaignRow, StorageError> {
     campaigns::get(&mut *conn, merchant_id, &affiliate.campaign_id)
         .await?
@@ -290,12 +148,14 @@ async fn apply_click_rules(
     Ok(None)
 }
 
-/// Attributes one payment and records what follows from it.
+/// Attributes one payment and records what follows from it; `metadata` is the customer's
+/// `payref_ref` / `payref_click` as the caller read it.
 pub async fn attribute(
     conn: &mut AnyConnection,
     merchant_id: &str,
     lead_secret: &[u8],
     p: &Payment<'_>,
+    metadata: Option<&Metadata>,
     now: i64,
 ) -> Result<Outcome, StorageError> {
     let not = |why: &str| Ok(Outcome::NotAttributed(why.to_owned()));
@@ -304,11 +164,7 @@ pub async fn attribute(
         Some(c) => customers::get(conn, merchant_id, p.livemode, c).await?,
         None => None,
     };
-    let metadata = match p.customer_id {
-        Some(c) => stripe_customers::metadata(conn, merchant_id, p.livemode, c).await?,
-        None => None,
-    };
-    let Some(mut found) = find(conn, merchant_id, lead_secret, p, binding.as_ref(), metadata.as_ref()).await? else {
+    let Some(mut found) = chain::find(conn, merchant_id, lead_secret, p, binding.as_ref(), metadata).await? else {
         return not("no referral found");
     };
     let mut campaign = campaign_of(conn, merchant_id, &found.affiliate).await?;
@@ -356,7 +212,7 @@ pub async fn attribute(
     // The customer carries the match from now on (renewals, later purchases, other systems).
     if let Some(customer) = p.customer_id {
         let wanted = Metadata { ref_code: Some(affiliate.code.clone()), ref_click: click_id.clone() };
-        if metadata.as_ref() != Some(&wanted) {
+        if metadata != Some(&wanted) {
             stripe_customers::queue_write(conn, merchant_id, p.livemode, customer, &affiliate.code, click_id.as_deref(), now).await?;
         }
     }

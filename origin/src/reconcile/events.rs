@@ -86,6 +86,19 @@ pub enum Missing {
     },
 }
 
+impl Missing {
+    /// The mode of the account to ask.
+    fn livemode(&self) -> bool {
+        match self {
+            Self::PaymentOfIntent { livemode, .. }
+            | Self::SessionOfSubscription { livemode, .. }
+            | Self::ChargeAsOf { livemode, .. }
+            | Self::Customer { livemode, .. }
+            | Self::PromotionCode { livemode, .. } => *livemode,
+        }
+    }
+}
+
 /// Parses the event's object as `T`, or says why it cannot be.
 fn object<T: serde::de::DeserializeOwned>(event: &Event, what: &str) -> Result<T, Step> {
     let parsed: T = serde_json::from_value(event.data.object.clone()).map_err(|e| Step::Unparseable(format!("{what}: {e}")))?;
@@ -240,64 +253,54 @@ impl EventWorker {
     /// Fetches what an event is missing and stores it as events of its own (processed like
     /// webhooks, before the waiting event's retry); says what was found.
     async fn fetch(&self, merchant_id: &str, missing: &Missing) -> Result<String, FetchError> {
-        let livemode = match missing {
-            Missing::PaymentOfIntent { livemode, .. }
-            | Missing::SessionOfSubscription { livemode, .. }
-            | Missing::ChargeAsOf { livemode, .. }
-            | Missing::Customer { livemode, .. }
-            | Missing::PromotionCode { livemode, .. } => *livemode,
-        };
+        let livemode = missing.livemode();
         let Some(key) = stripe_connections::api_key(&self.db.pool, &self.keyring, merchant_id, livemode).await? else {
             return Ok("nothing (no Stripe API key is connected; waiting for the webhook)".into());
         };
         let stripe = self.stripe.connect(&key)?;
-        let sessions = match missing {
-            Missing::PaymentOfIntent { payment_intent, .. } => stripe.sessions_of_payment_intent(payment_intent).await?,
-            Missing::SessionOfSubscription { subscription, .. } => stripe.sessions_of_subscription(subscription).await?,
-            Missing::ChargeAsOf { charge, as_of, .. } => {
-                // Taken now, which is no earlier than the event that asked (Stripe's clock or ours).
-                let as_of = (*as_of).max(crate::now_ms() / 1000);
-                let synthetic: Vec<_> = stripe.charge(charge).await?.iter().filter_map(|c| reconciler::charge_event(c, as_of)).collect();
-                let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
-                return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
+        let now = crate::now_ms();
+        let synthetic: Vec<reconciler::Synthetic> = match missing {
+            Missing::PaymentOfIntent { payment_intent, .. } => {
+                let mut found: Vec<_> =
+                    stripe.sessions_of_payment_intent(payment_intent).await?.iter().filter_map(reconciler::session_event).collect();
+                if found.is_empty()
+                    && let Some(invoice) = stripe.invoice_of_payment_intent(payment_intent).await?
+                {
+                    // A subscription's payment: tie the PaymentIntent to the invoice's conversion,
+                    // and fetch the invoice in case its event has not been processed either.
+                    conversions::set_payment_intent(&self.db.pool, merchant_id, livemode, &invoice, payment_intent).await?;
+                    found.extend(stripe.invoice(&invoice).await?.as_ref().and_then(reconciler::invoice_event));
+                }
+                found
             }
-            Missing::PromotionCode { promotion_code, .. } => {
-                let now = crate::now_ms();
-                let Some(object) = stripe.promotion_code(promotion_code).await? else {
+            Missing::SessionOfSubscription { subscription, .. } => {
+                stripe.sessions_of_subscription(subscription).await?.iter().filter_map(reconciler::session_event).collect()
+            }
+            // Taken now, which is no earlier than the event that asked (Stripe's clock or ours).
+            Missing::ChargeAsOf { charge, as_of, .. } => {
+                stripe.charge(charge).await?.and_then(|c| reconciler::charge_event(&c, (*as_of).max(now / 1000))).into_iter().collect()
+            }
+            Missing::PromotionCode { promotion_code, .. } => match stripe.promotion_code(promotion_code).await? {
+                Some(object) => reconciler::object_event(&object, "promotion_code.updated", now / 1000).into_iter().collect(),
+                None => {
+                    // Gone from Stripe: remember it maps to nobody, so the payment goes on without.
                     let mut conn = self.db.pool.acquire().await.map_err(StorageError::from)?;
                     discounts::record(&mut conn, merchant_id, livemode, promotion_code, None, None, "metadata", 0, now).await?;
                     return Ok("nothing (no such promotion code)".into());
-                };
-                let synthetic: Vec<_> = reconciler::object_event(&object, "promotion_code.updated", now / 1000).into_iter().collect();
-                let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, now).await?;
-                return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
-            }
-            Missing::Customer { customer, .. } => {
-                let now = crate::now_ms();
-                let Some(object) = stripe.customer(customer).await? else {
+                }
+            },
+            Missing::Customer { customer, .. } => match stripe.customer(customer).await? {
+                Some(object) => reconciler::object_event(&object, "customer.updated", now / 1000).into_iter().collect(),
+                None => {
                     // Gone from Stripe: remember it has no metadata, so the payment goes on without.
                     let mut conn = self.db.pool.acquire().await.map_err(StorageError::from)?;
                     let none = stripe_customers::Metadata { ref_code: None, ref_click: None };
                     stripe_customers::record_metadata(&mut conn, merchant_id, livemode, customer, &none, 0, now).await?;
                     return Ok("nothing (no such customer)".into());
-                };
-                let synthetic: Vec<_> = reconciler::object_event(&object, "customer.updated", now / 1000).into_iter().collect();
-                let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, now).await?;
-                return Ok(synthetic.first().map_or_else(|| "nothing".into(), |s| format!("{} ({new} new)", s.id)));
-            }
+                }
+            },
         };
-        let mut synthetic: Vec<reconciler::Synthetic> = sessions.iter().filter_map(reconciler::session_event).collect();
-        if let (true, Missing::PaymentOfIntent { payment_intent, .. }) = (synthetic.is_empty(), missing)
-            && let Some(invoice) = stripe.invoice_of_payment_intent(payment_intent).await?
-        {
-            // A subscription's payment: tie the PaymentIntent to the invoice's conversion, and
-            // fetch the invoice in case its event has not been processed either.
-            conversions::set_payment_intent(&self.db.pool, merchant_id, livemode, &invoice, payment_intent).await?;
-            if let Some(object) = stripe.invoice(&invoice).await? {
-                synthetic.extend(reconciler::invoice_event(&object));
-            }
-        }
-        let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, crate::now_ms()).await?;
+        let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, now).await?;
         let ids: Vec<&str> = synthetic.iter().map(|s| s.id.as_str()).collect();
         Ok(if ids.is_empty() { "nothing".into() } else { format!("{} ({new} new)", ids.join(", ")) })
     }

@@ -2,6 +2,7 @@
 //! commissions, exactly once in effect however often they arrive.
 
 pub mod attribution;
+pub mod chain;
 pub mod customers;
 pub mod events;
 pub mod ingest;

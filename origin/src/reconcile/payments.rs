@@ -4,10 +4,12 @@
 use sqlx::AnyConnection;
 
 use super::attribution::{self, Outcome, Payment};
+use super::chain;
 use super::events::{Missing, Step};
 use super::reconciler;
 use crate::domain::commission::commissionable;
-use crate::storage::{StorageError, discounts, stripe_connections, stripe_customers};
+use crate::storage::stripe_customers::{self, Metadata};
+use crate::storage::{StorageError, discounts, stripe_connections};
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
 /// How long a subscription's invoice waits for its Checkout Session (which binds the customer)
@@ -64,13 +66,14 @@ pub async fn session_paid(
         currency: &currency,
         earns: !subscription,
     };
-    if let Some(step) = unseen(conn, cx, event, &payment).await? {
+    let metadata = customer_metadata(conn, cx, &payment).await?;
+    if let Some(step) = unseen(conn, cx, event, &payment, metadata.as_ref()).await? {
         return Ok(step);
     }
     if let (true, Some(sub)) = (subscription, session.subscription.as_deref()) {
         stripe_customers::session_seen(conn, cx.merchant_id, session.livemode, sub, &session.id, cx.now).await?;
     }
-    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
+    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, metadata.as_ref(), cx.now).await?;
     unattributed(conn, cx, &payment, &outcome).await?;
     Ok(Step::Done(outcome.label()))
 }
@@ -87,15 +90,18 @@ async fn unattributed(conn: &mut AnyConnection, cx: Context<'_>, p: &Payment<'_>
 /// reports in events of their own, which may come late or not at all. When the payment could
 /// depend on one payref has never seen (and its `client_reference_id` names no affiliate), and
 /// a key is connected, fetch it first.
-async fn unseen(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, p: &Payment<'_>) -> Result<Option<Step>, StorageError> {
+async fn unseen(
+    conn: &mut AnyConnection,
+    cx: Context<'_>,
+    event: &Event,
+    p: &Payment<'_>,
+    metadata: Option<&Metadata>,
+) -> Result<Option<Step>, StorageError> {
     // After a while (Stripe unreachable all along) the payment goes on without them.
     if cx.now - event.created.saturating_mul(1000) >= OBJECT_WAIT_MS {
         return Ok(None);
     }
-    let customer = match p.customer_id {
-        Some(c) if stripe_customers::metadata(conn, cx.merchant_id, p.livemode, c).await?.is_none() => Some(c),
-        _ => None,
-    };
+    let customer = p.customer_id.filter(|_| metadata.is_none());
     let mut promotion_code = None;
     for id in p.discounts.iter().filter(|d| d.starts_with("promo_")) {
         if !discounts::seen(conn, cx.merchant_id, p.livemode, id).await? {
@@ -104,7 +110,7 @@ async fn unseen(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, p: &Pa
         }
     }
     if (customer.is_none() && promotion_code.is_none())
-        || attribution::names_an_affiliate(conn, cx.merchant_id, p).await?
+        || chain::names_an_affiliate(conn, cx.merchant_id, p).await?
         || !stripe_connections::has_api_key(conn, cx.merchant_id, p.livemode).await?
     {
         return Ok(None);
@@ -118,6 +124,15 @@ async fn unseen(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, p: &Pa
         ),
         (None, None) => return Ok(None),
     }))
+}
+
+/// The payment's customer's `payref_ref` / `payref_click`; `None` when there is no customer or
+/// payref has never seen it.
+async fn customer_metadata(conn: &mut AnyConnection, cx: Context<'_>, p: &Payment<'_>) -> Result<Option<Metadata>, StorageError> {
+    match p.customer_id {
+        Some(c) => stripe_customers::metadata(conn, cx.merchant_id, p.livemode, c).await,
+        None => Ok(None),
+    }
 }
 
 /// A session's promotion codes, then its coupons.
@@ -146,10 +161,11 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         currency: &currency,
         earns: true,
     };
-    if let Some(step) = unseen(conn, cx, event, &payment).await? {
+    let metadata = customer_metadata(conn, cx, &payment).await?;
+    if let Some(step) = unseen(conn, cx, event, &payment, metadata.as_ref()).await? {
         return Ok(step);
     }
-    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
+    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, metadata.as_ref(), cx.now).await?;
     if !matches!(outcome, Outcome::NotAttributed(_)) || cx.now - invoice.created.saturating_mul(1000) >= SESSION_WAIT_MS {
         unattributed(conn, cx, &payment, &outcome).await?;
         return Ok(Step::Done(outcome.label()));

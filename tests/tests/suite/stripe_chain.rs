@@ -144,18 +144,7 @@ on_both_backends!(an_unseen_customer_is_fetched_and_the_write_back_outlasts_an_o
 
 async fn cancellations_are_recorded_on_the_customer(backend: Backend) {
     let (api, sim) = connected(backend).await;
-    let sub = sim
-        .subscribe(&Subscribe {
-            livemode: false,
-            client_reference_id: Some("demo".into()),
-            email: "leaving@example.com".into(),
-            amount: 2_000,
-            tax: 0,
-            currency: "usd".into(),
-            trial_days: None,
-            customer: None,
-        })
-        .unwrap();
+    let sub = sim.subscribe(&Subscribe::new(Some("demo"), "leaving@example.com", 2_000, 0, "usd")).unwrap();
     assert!(!api.converted(&sim, &sub.invoice).await.is_null());
     let path = format!("/v1/customers/{}", sub.customer);
     let bound = api.ok(api.key(), Method::GET, &path, None).await;

@@ -36,18 +36,7 @@ fn business(sim: &Simulator) {
     let mut p = buy(None, 10_700);
     p.promotion_code = Some(promo);
     sim.pay_payment_link(&p).unwrap();
-    let sub = sim
-        .subscribe(&Subscribe {
-            livemode: false,
-            client_reference_id: Some("demo".into()),
-            email: "sub@example.com".into(),
-            amount: 4_000,
-            tax: 400,
-            currency: "usd".into(),
-            trial_days: None,
-            customer: None,
-        })
-        .unwrap();
+    let sub = sim.subscribe(&Subscribe::new(Some("demo"), "sub@example.com", 4_000, 400, "usd")).unwrap();
     sim.advance(Duration::from_secs(60));
     sim.refund(false, &partial.charge, Some(2_500)).unwrap();
     let failing = sim.refund(false, &full.charge, None).unwrap();

@@ -69,18 +69,7 @@ fn buy(reference: &str, total: i64) -> Purchase {
 async fn payments_through_the_simulator_are_attributed(backend: Backend) {
     let (api, sim) = connected(backend).await;
     let paid = sim.pay_payment_link(&buy("demo", 10_000)).unwrap();
-    let sub = sim
-        .subscribe(&Subscribe {
-            livemode: false,
-            client_reference_id: Some("demo".into()),
-            email: "sub@example.com".into(),
-            amount: 5_000,
-            tax: 0,
-            currency: "usd".into(),
-            trial_days: None,
-            customer: None,
-        })
-        .unwrap();
+    let sub = sim.subscribe(&Subscribe::new(Some("demo"), "sub@example.com", 5_000, 0, "usd")).unwrap();
     api.settle_with(&sim).await;
     let one_time = api.find_conversion(&paid.session).await.expect("the one-time payment converted");
     assert_eq!((one_time["amount_paid"].as_i64(), one_time["attribution_method"].as_str()), (Some(10_000), Some("client_reference_id")));
@@ -114,18 +103,7 @@ on_both_backends!(a_refund_before_its_payment_fetches_the_payment);
 
 async fn a_renewals_refund_reaches_its_invoice_through_invoice_payments(backend: Backend) {
     let (api, sim) = connected(backend).await;
-    let sub = sim
-        .subscribe(&Subscribe {
-            livemode: false,
-            client_reference_id: Some("demo".into()),
-            email: "renew@example.com".into(),
-            amount: 3_000,
-            tax: 0,
-            currency: "usd".into(),
-            trial_days: None,
-            customer: None,
-        })
-        .unwrap();
+    let sub = sim.subscribe(&Subscribe::new(Some("demo"), "renew@example.com", 3_000, 0, "usd")).unwrap();
     sim.advance(Duration::from_secs(31 * 86_400));
     let renewal = sim.renew(false, &sub.subscription, 3_000, 0).unwrap();
     api.settle_with(&sim).await;
@@ -146,18 +124,7 @@ async fn reconcile_catches_missed_webhooks_and_late_ones_change_nothing(backend:
     let a = sim.pay_payment_link(&buy("demo", 4_000)).unwrap();
     let b = sim.pay_payment_link(&buy("demo", 6_000)).unwrap();
     sim.refund(false, &a.charge, Some(1_000)).unwrap();
-    let sub = sim
-        .subscribe(&Subscribe {
-            livemode: false,
-            client_reference_id: Some("demo".into()),
-            email: "late@example.com".into(),
-            amount: 2_000,
-            tax: 0,
-            currency: "usd".into(),
-            trial_days: None,
-            customer: None,
-        })
-        .unwrap();
+    let sub = sim.subscribe(&Subscribe::new(Some("demo"), "late@example.com", 2_000, 0, "usd")).unwrap();
     api.origin.settled().await;
     assert!(api.list("/v1/conversions").await.is_empty());
 

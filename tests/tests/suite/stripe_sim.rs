@@ -49,18 +49,7 @@ async fn async_stripe_parses_every_object_and_list_the_simulator_serves() {
     let paid = sim.pay_payment_link(&with_code).unwrap();
     let second = sim.pay_payment_link(&purchase("demo", 5_000)).unwrap();
     let third = sim.pay_payment_link(&purchase("demo", 7_000)).unwrap();
-    let sub = sim
-        .subscribe(&Subscribe {
-            livemode: false,
-            client_reference_id: Some("demo".into()),
-            email: "sub@example.com".into(),
-            amount: 2_400,
-            tax: 400,
-            currency: "eur".into(),
-            trial_days: None,
-            customer: None,
-        })
-        .unwrap();
+    let sub = sim.subscribe(&Subscribe::new(Some("demo"), "sub@example.com", 2_400, 400, "eur")).unwrap();
     sim.advance(Duration::from_secs(31 * 86_400));
     let renewal = sim.renew(false, &sub.subscription, 2_400, 400).unwrap();
     let refund = sim.refund(false, &paid.charge, Some(3_000)).unwrap();
