@@ -8,12 +8,14 @@
 //! (`reconcile_<session>_<payment status>`). A payment is recorded once per Stripe object, so a
 //! session seen both ways counts once.
 
-use serde_json::{Value, json};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use serde_json::Value;
 
 use crate::domain::secrets::Keyring;
 use crate::storage::stripe_events::{self, RawEvent};
 use crate::storage::{Db, StorageError, stripe_connections};
-use crate::stripe::client::{CallError, Page, StripeApi};
+use crate::stripe::client::{CallError, Head, Page, StripeApi};
 
 /// Lists are read again from this long before the cursor (objects created in the same second
 /// as the last one seen, clocks).
@@ -22,6 +24,12 @@ const OVERLAP_SECS: i64 = 300;
 const DEFAULT_LOOKBACK_SECS: i64 = 30 * 86_400;
 /// Stripe's largest page.
 const PAGE: i64 = 100;
+/// Pages read ahead while earlier ones are stored (about 20 MB of sessions at most).
+const PAGES_AHEAD: usize = 64;
+/// Pages that waited are stored together, up to this many events a transaction: each commit
+/// rewrites the index pages it touched, so fewer, larger commits write far less (about 15 MB of
+/// sessions, a fraction of a second of holding SQLite's write lock).
+const PER_TRANSACTION: usize = 5_000;
 
 /// Why reconciling failed.
 #[derive(Debug, thiserror::Error)]
@@ -60,10 +68,10 @@ pub enum Progress<'a> {
 /// A Stripe object wrapped as the event payref processes it as.
 #[derive(Debug, Clone)]
 pub struct Synthetic {
-    /// `reconcile_<object id>_<state>`.
+    /// `reconcile_<object id>_<state>`, or Stripe's own event id for a listed event.
     pub id: String,
     /// The event type.
-    pub event_type: &'static str,
+    pub event_type: String,
     /// The event, as JSON text.
     pub payload: String,
 }
@@ -71,15 +79,27 @@ pub struct Synthetic {
 /// A listed or fetched Checkout Session as a `checkout.session.completed` event. The id
 /// includes the payment status, so a session seen unpaid and later paid is processed again.
 pub fn session_event(session: &Value) -> Option<Synthetic> {
-    let id = session["id"].as_str()?;
-    let status = session["payment_status"].as_str().unwrap_or("unknown");
-    Some(wrap(format!("reconcile_{id}_{status}"), "checkout.session.completed", session, session["created"].as_i64().unwrap_or(0)))
+    let head = Head {
+        id: session["id"].as_str()?.to_owned(),
+        created: session["created"].as_i64().unwrap_or(0),
+        livemode: session["livemode"].as_bool(),
+        kind: None,
+        payment_status: session["payment_status"].as_str().map(str::to_owned),
+    };
+    Some(listed_session_event(&head, &session.to_string()))
+}
+
+/// A listed Checkout Session (its head read, its text as Stripe sent it) as a
+/// `checkout.session.completed` event.
+fn listed_session_event(head: &Head, text: &str) -> Synthetic {
+    let status = head.payment_status.as_deref().unwrap_or("unknown");
+    wrap(format!("reconcile_{}_{status}", head.id), "checkout.session.completed", head.livemode.unwrap_or(false), text, head.created)
 }
 
 /// A fetched paid invoice as an `invoice.paid` event.
 pub fn invoice_event(invoice: &Value) -> Option<Synthetic> {
     let id = invoice["id"].as_str()?;
-    Some(wrap(format!("reconcile_{id}_paid"), "invoice.paid", invoice, invoice["created"].as_i64().unwrap_or(0)))
+    Some(wrap_value(format!("reconcile_{id}_paid"), "invoice.paid", invoice, invoice["created"].as_i64().unwrap_or(0)))
 }
 
 /// A fetched charge as a `charge.refunded` event created at `as_of` (unix seconds): a snapshot
@@ -87,14 +107,14 @@ pub fn invoice_event(invoice: &Value) -> Option<Synthetic> {
 pub fn charge_event(charge: &Value, as_of: i64) -> Option<Synthetic> {
     let id = charge["id"].as_str()?;
     let refunded = charge["amount_refunded"].as_i64()?;
-    Some(wrap(format!("reconcile_{id}_refunded_{refunded}_{as_of}"), "charge.refunded", charge, as_of))
+    Some(wrap_value(format!("reconcile_{id}_refunded_{refunded}_{as_of}"), "charge.refunded", charge, as_of))
 }
 
 /// A fetched customer or promotion code as an event of `event_type` created at `as_of` (unix
 /// seconds): a snapshot of it at that moment.
 pub fn object_event(object: &Value, event_type: &'static str, as_of: i64) -> Option<Synthetic> {
     let id = object["id"].as_str()?;
-    Some(wrap(format!("reconcile_{id}_{as_of}"), event_type, object, as_of))
+    Some(wrap_value(format!("reconcile_{id}_{as_of}"), event_type, object, as_of))
 }
 
 /// Whether an event is one of payref's own (a listed or fetched object), not Stripe's.
@@ -102,19 +122,17 @@ pub fn is_synthetic(event_id: &str) -> bool {
     event_id.starts_with("reconcile_")
 }
 
-fn wrap(id: String, event_type: &'static str, object: &Value, created: i64) -> Synthetic {
-    let payload = json!({
-        "id": id,
-        "object": "event",
-        "type": event_type,
-        "livemode": object["livemode"].as_bool().unwrap_or(false),
-        "created": created,
-        "data": { "object": object },
-        "request": { "id": null, "idempotency_key": null },
-        "payref_source": "reconcile"
-    })
-    .to_string();
-    Synthetic { id, event_type, payload }
+fn wrap_value(id: String, event_type: &'static str, object: &Value, created: i64) -> Synthetic {
+    wrap(id, event_type, object["livemode"].as_bool().unwrap_or(false), &object.to_string(), created)
+}
+
+/// The event around an object's JSON text, written out around it (the object is not rebuilt).
+fn wrap(id: String, event_type: &'static str, livemode: bool, object: &str, created: i64) -> Synthetic {
+    let payload = format!(
+        r#"{{"id":{},"object":"event","type":"{event_type}","livemode":{livemode},"created":{created},"data":{{"object":{object}}},"request":{{"id":null,"idempotency_key":null}},"payref_source":"reconcile"}}"#,
+        Value::from(id.as_str())
+    );
+    Synthetic { id, event_type: event_type.to_owned(), payload }
 }
 
 /// Awaits `f` when there is one.
@@ -125,15 +143,20 @@ async fn maybe<T>(f: Option<impl Future<Output = T>>) -> Option<T> {
     }
 }
 
-/// Stores synthetic events for `merchant_id`; returns how many were new.
+/// Stores events for `merchant_id` in one transaction; returns how many were new.
 pub async fn store(db: &Db, merchant_id: &str, livemode: bool, events: &[Synthetic], now_ms: i64) -> Result<usize, StorageError> {
-    let raws: Vec<RawEvent<'_>> =
-        events.iter().map(|e| RawEvent { merchant_id, event_id: &e.id, livemode, event_type: e.event_type, payload: &e.payload }).collect();
+    let raws: Vec<RawEvent<'_>> = events
+        .iter()
+        .map(|e| RawEvent { merchant_id, event_id: &e.id, livemode, event_type: &e.event_type, payload: &e.payload })
+        .collect();
     stripe_events::insert_events(&db.pool, &raws, now_ms).await
 }
 
 /// Reconciles one merchant's mode: events and completed sessions since `since` (unix seconds;
 /// by default from the stored cursors, or 30 days back).
+///
+/// Reading and storing overlap: pages are read ahead while earlier ones are stored, and pages
+/// that waited are stored together in one transaction.
 pub async fn reconcile(
     db: &Db,
     keyring: &Keyring,
@@ -155,50 +178,77 @@ pub async fn reconcile(
                 .await?
                 .map_or(now_secs - DEFAULT_LOOKBACK_SECS, |c| c - OVERLAP_SECS),
         };
-        let fetch = |after: Option<String>| {
-            let stripe = &stripe;
-            async move {
-                match list {
-                    "events" => stripe.events(from, after.as_deref(), PAGE).await,
-                    _ => stripe.completed_sessions(from, after.as_deref(), PAGE).await,
+        let listed = AtomicUsize::new(0);
+        let (pages, mut waiting) = tokio::sync::mpsc::channel::<Vec<Synthetic>>(PAGES_AHEAD);
+        let reading = async {
+            let fetch = |after: Option<String>| {
+                let stripe = &stripe;
+                async move {
+                    match list {
+                        "events" => stripe.events(from, after.as_deref(), PAGE).await,
+                        _ => stripe.completed_sessions(from, after.as_deref(), PAGE).await,
+                    }
+                }
+            };
+            let mut newest = None;
+            let mut page: Page = fetch(None).await?;
+            loop {
+                let heads: Vec<Option<Head>> = page.data.iter().map(|o| Head::of(o)).collect();
+                let after = heads.last().and_then(Option::as_ref).map(|h| h.id.clone());
+                newest = newest.max(heads.first().and_then(Option::as_ref).map(|h| h.created));
+                // The next page is asked for while this one is wrapped and handed on.
+                let next = match (after, page.has_more) {
+                    (Some(a), true) => Some(fetch(Some(a))),
+                    _ => None,
+                };
+                let hand_on = async {
+                    // A key sees only its own mode; anything else is not this account's.
+                    let objects = page.data.iter().zip(&heads).filter_map(|(text, head)| Some((text.get(), head.as_ref()?)));
+                    let events: Vec<Synthetic> = objects
+                        .filter(|(_, h)| h.livemode == Some(livemode))
+                        .filter_map(|(text, h)| match list {
+                            "events" => Some(Synthetic { id: h.id.clone(), event_type: h.kind.clone()?, payload: text.to_owned() }),
+                            _ => Some(listed_session_event(h, text)),
+                        })
+                        .collect();
+                    listed.fetch_add(events.len(), Ordering::Relaxed);
+                    // The writer only stops early on an error, which it reports itself.
+                    let _ = pages.send(events).await;
+                };
+                let ((), next) = tokio::join!(hand_on, maybe(next));
+                match next {
+                    Some(next) => page = next?,
+                    None => break,
                 }
             }
+            drop(pages);
+            Ok::<_, ReconcileError>(newest)
         };
-        let mut newest = None;
-        let mut page: Page = fetch(None).await?;
-        loop {
-            let after = page.data.last().and_then(|o| o["id"].as_str().map(str::to_owned));
-            newest = newest.max(page.data.first().and_then(|o| o["created"].as_i64()));
-            // The next page is asked for while this one is stored.
-            let next = match (&after, page.has_more) {
-                (Some(a), true) => Some(fetch(Some(a.clone()))),
-                _ => None,
-            };
-            // A key sees only its own mode; anything else is not this account's.
-            let objects = page.data.iter().filter(|o| o["livemode"].as_bool() == Some(livemode));
-            let next = if list == "events" {
-                let texts: Vec<(String, String, String)> =
-                    objects.filter_map(|e| Some((e["id"].as_str()?.to_owned(), e["type"].as_str()?.to_owned(), e.to_string()))).collect();
-                let raws: Vec<RawEvent<'_>> = texts
-                    .iter()
-                    .map(|(id, kind, payload)| RawEvent { merchant_id, event_id: id, livemode, event_type: kind, payload })
-                    .collect();
-                report.events_listed += raws.len();
-                let (stored, next) = tokio::join!(stripe_events::insert_events(&db.pool, &raws, crate::now_ms()), maybe(next));
-                report.events_new += stored?;
-                next
-            } else {
-                let synthetic: Vec<Synthetic> = objects.filter_map(session_event).collect();
-                report.sessions_listed += synthetic.len();
-                let (stored, next) = tokio::join!(store(db, merchant_id, livemode, &synthetic, crate::now_ms()), maybe(next));
-                report.sessions_new += stored?;
-                next
-            };
-            progress(Progress::Page(&report));
-            match next {
-                Some(next) => page = next?,
-                None => break,
+        let writing = async {
+            let mut new = 0;
+            while let Some(mut batch) = waiting.recv().await {
+                while batch.len() < PER_TRANSACTION {
+                    match waiting.try_recv() {
+                        Ok(more) => batch.extend(more),
+                        Err(_) => break,
+                    }
+                }
+                new += store(db, merchant_id, livemode, &batch, crate::now_ms()).await?;
+                let mut shown = report.clone();
+                *if list == "events" { &mut shown.events_new } else { &mut shown.sessions_new } += new;
+                *if list == "events" { &mut shown.events_listed } else { &mut shown.sessions_listed } = listed.load(Ordering::Relaxed);
+                progress(Progress::Page(&shown));
             }
+            Ok::<_, ReconcileError>(new)
+        };
+        let (newest, new) = tokio::try_join!(reading, writing)?;
+        let listed = listed.load(Ordering::Relaxed);
+        if list == "events" {
+            report.events_listed = listed;
+            report.events_new = new;
+        } else {
+            report.sessions_listed = listed;
+            report.sessions_new = new;
         }
         if let Some(newest) = newest {
             stripe_events::advance_cursor(&db.pool, merchant_id, livemode, list, newest, crate::now_ms()).await?;

@@ -5,10 +5,12 @@
 use std::time::Duration;
 
 use serde_json::Value;
-use stripe::{Client, ClientBuilder, StripeError, StripeRequest};
+use serde_json::value::RawValue;
+use stripe::{Client, ClientBuilder, CustomizedStripeRequest, StripeError, StripeRequest};
 use stripe_billing::invoice::RetrieveInvoice;
 use stripe_billing::invoice_payment::{ListInvoicePayment, ListInvoicePaymentPayment, ListInvoicePaymentPaymentType};
 use stripe_checkout::checkout_session::ListCheckoutSession;
+use stripe_client_core::StripeClient;
 use stripe_core::charge::RetrieveCharge;
 use stripe_core::customer::{RetrieveCustomer, UpdateCustomer};
 use stripe_core::event::ListEvent;
@@ -59,13 +61,59 @@ impl From<StripeError> for CallError {
     }
 }
 
-/// One page of a list, raw.
-#[derive(Debug)]
+/// One page of a list: each object's text exactly as Stripe sent it, newest first.
+#[derive(Debug, serde::Deserialize)]
 pub struct Page {
     /// The objects, newest first.
-    pub data: Vec<Value>,
+    pub data: Vec<Box<RawValue>>,
     /// Whether older ones follow.
+    #[serde(default)]
     pub has_more: bool,
+}
+
+/// What a listed object says about itself, read without building the rest of it.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+pub struct Head {
+    /// Stripe's id.
+    #[serde(default)]
+    pub id: String,
+    /// Unix seconds.
+    #[serde(default)]
+    pub created: i64,
+    /// Live or test mode.
+    #[serde(default)]
+    pub livemode: Option<bool>,
+    /// An event's type.
+    #[serde(default, rename = "type")]
+    pub kind: Option<String>,
+    /// A Checkout Session's payment status.
+    #[serde(default)]
+    pub payment_status: Option<String>,
+}
+
+impl Head {
+    /// Reads an object's head; `None` when the text is not an object with an id.
+    pub fn of(object: &RawValue) -> Option<Self> {
+        serde_json::from_str::<Self>(object.get()).ok().filter(|h| !h.id.is_empty())
+    }
+}
+
+/// An async-stripe client that hands back the body as Stripe sent it, so payref parses each
+/// answer once, into its own types, instead of through async-stripe's generic value.
+struct Capture<'a> {
+    client: &'a Client,
+    body: std::sync::Mutex<Option<bytes::Bytes>>,
+}
+
+impl StripeClient for Capture<'_> {
+    type Err = StripeError;
+
+    async fn execute(&self, request: CustomizedStripeRequest) -> Result<bytes::Bytes, StripeError> {
+        let body = self.client.execute(request).await?;
+        *self.body.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(body);
+        // What async-stripe parses: a placeholder; the body itself was kept above.
+        Ok(bytes::Bytes::from_static(b"null"))
+    }
 }
 
 /// Where payref reaches Stripe's API.
@@ -103,19 +151,24 @@ impl std::fmt::Debug for Connected {
 }
 
 impl Connected {
+    /// The body of Stripe's answer, parsed as `T`.
+    async fn body<T: serde::de::DeserializeOwned>(&self, request: &impl StripeRequest) -> Result<T, CallError> {
+        let capture = Capture { client: &self.client, body: std::sync::Mutex::new(None) };
+        let _: miniserde::json::Value = request.build().customize().send(&capture).await?;
+        let body = capture.body.into_inner().unwrap_or_else(std::sync::PoisonError::into_inner).unwrap_or_default();
+        serde_json::from_slice(&body).map_err(|e| CallError::Transport(format!("Stripe's answer could not be read: {e}")))
+    }
+
     async fn raw(&self, request: &impl StripeRequest) -> Result<Value, CallError> {
-        let value: miniserde::json::Value = request.build().customize().send(&self.client).await?;
-        serde_json::from_str(&miniserde::json::to_string(&value))
-            .map_err(|e| CallError::Transport(format!("Stripe's answer is not JSON: {e}")))
+        self.body(request).await
     }
 
     async fn page(&self, request: &impl StripeRequest) -> Result<Page, CallError> {
-        let mut list = self.raw(request).await?;
-        let data = match list.get_mut("data").map(Value::take) {
-            Some(Value::Array(items)) => items,
-            _ => return Err(CallError::Transport("Stripe's list has no data".into())),
-        };
-        Ok(Page { data, has_more: list["has_more"].as_bool().unwrap_or(false) })
+        self.body(request).await
+    }
+
+    async fn values(&self, request: &impl StripeRequest) -> Result<Vec<Value>, CallError> {
+        Ok(self.body::<Page>(request).await?.data.iter().filter_map(|o| serde_json::from_str(o.get()).ok()).collect())
     }
 
     /// A page of completed Checkout Sessions created at or after `since` (unix seconds), newest
@@ -130,20 +183,20 @@ impl Connected {
 
     /// The Checkout Sessions of a PaymentIntent (a one-time payment's refund names only that).
     pub async fn sessions_of_payment_intent(&self, payment_intent: &str) -> Result<Vec<Value>, CallError> {
-        Ok(self.page(&ListCheckoutSession::new().payment_intent(payment_intent).limit(10)).await?.data)
+        self.values(&ListCheckoutSession::new().payment_intent(payment_intent).limit(10)).await
     }
 
     /// The Checkout Sessions that started a subscription.
     pub async fn sessions_of_subscription(&self, subscription: &str) -> Result<Vec<Value>, CallError> {
-        Ok(self.page(&ListCheckoutSession::new().subscription(subscription).limit(10)).await?.data)
+        self.values(&ListCheckoutSession::new().subscription(subscription).limit(10)).await
     }
 
     /// The invoice a PaymentIntent paid, through Stripe's invoice payments.
     pub async fn invoice_of_payment_intent(&self, payment_intent: &str) -> Result<Option<String>, CallError> {
         let mut by = ListInvoicePaymentPayment::new(ListInvoicePaymentPaymentType::PaymentIntent);
         by.payment_intent = Some(payment_intent.to_owned());
-        let page = self.page(&ListInvoicePayment::new().payment(by).limit(1)).await?;
-        Ok(page.data.first().and_then(|p| p["invoice"].as_str().map(str::to_owned)))
+        let payments = self.values(&ListInvoicePayment::new().payment(by).limit(1)).await?;
+        Ok(payments.first().and_then(|p| p["invoice"].as_str().map(str::to_owned)))
     }
 
     /// An invoice, raw, with its payments (which name the PaymentIntents that paid it).

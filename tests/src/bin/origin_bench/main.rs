@@ -256,20 +256,39 @@ async fn list_ratio() -> (f64, Duration, Duration) {
 
 #[tokio::main]
 async fn main() {
+    // `payref-origin-bench [webhooks|reconcile|ingest|list]…` runs only those figures.
+    let only: Vec<String> = std::env::args().skip(1).collect();
+    let wanted = |name: &str| only.is_empty() || only.iter().any(|o| o == name);
+    if wanted("webhooks") {
+        webhooks().await;
+    }
+    if wanted("reconcile") {
+        reconcile().await;
+    }
+    if wanted("ingest") {
+        let ingest = ingest_ratio().await;
+        println!("{:<28} {:>12.2} {:>12} {:>10.2}", "ingest ÷ raw insert (SQLite)", ingest, "≥ 0.8", ingest / 0.8);
+    }
+    if wanted("list") {
+        let (list, small, large) = list_ratio().await;
+        println!("{:<28} {:>12.2} {:>12} {:>10.2}", "list p99 1M ÷ 10k (SQLite)", list, "≤ 2", list / 2.0);
+        println!(
+            "  (p99 {:.2} ms at 10k rows, {:.2} ms at 1M rows; this machine, for context only)",
+            small.as_secs_f64() * 1e3,
+            large.as_secs_f64() * 1e3
+        );
+    }
+}
+
+async fn webhooks() {
     let (webhooks, per_sec) = stripe::webhook_ratio().await;
     println!("{:<28} {:>12.2} {:>12} {:>10.2}", "webhooks e2e ÷ raw insert", webhooks, "≥ 0.5", webhooks / 0.5);
     println!("  ({per_sec:.0} webhook events/s receipt to ledger on SQLite; this machine, for context only)");
+}
+
+async fn reconcile() {
     let (vs_list, vs_insert, sessions_per_sec) = stripe::reconcile_ratio().await;
     println!("{:<28} {:>12.2} {:>12} {:>10.2}", "reconcile 100k ÷ raw list", vs_list, "≥ 0.8", vs_list / 0.8);
     println!("{:<28} {:>12.2} {:>12} {:>10}", "reconcile 100k ÷ raw insert", vs_insert, "-", "-");
     println!("  ({sessions_per_sec:.0} sessions/s listed and queued; this machine, for context only)");
-    let ingest = ingest_ratio().await;
-    println!("{:<28} {:>12.2} {:>12} {:>10.2}", "ingest ÷ raw insert (SQLite)", ingest, "≥ 0.8", ingest / 0.8);
-    let (list, small, large) = list_ratio().await;
-    println!("{:<28} {:>12.2} {:>12} {:>10.2}", "list p99 1M ÷ 10k (SQLite)", list, "≤ 2", list / 2.0);
-    println!(
-        "  (p99 {:.2} ms at 10k rows, {:.2} ms at 1M rows; this machine, for context only)",
-        small.as_secs_f64() * 1e3,
-        large.as_secs_f64() * 1e3
-    );
 }

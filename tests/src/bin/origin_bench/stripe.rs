@@ -115,7 +115,7 @@ pub async fn reconcile_ratio() -> (f64, f64, f64) {
     loop {
         let page = connected.completed_sessions(since, after.as_deref(), 100).await.expect("page");
         listed += page.data.len();
-        after = page.data.last().and_then(|s| s["id"].as_str().map(str::to_owned));
+        after = page.data.last().and_then(|s| payref_origin::stripe::client::Head::of(s)).map(|h| h.id);
         if !page.has_more {
             break;
         }
@@ -136,10 +136,15 @@ pub async fn reconcile_ratio() -> (f64, f64, f64) {
     let reconcile_took = start.elapsed();
     assert_eq!(report.sessions_new, SESSIONS);
 
-    // A raw insert of the same rows (the stored events' payloads, read back), 500 a statement.
+    // A raw insert of the same rows (the stored events' payloads, read back), 500 a statement,
+    // into a database as fresh as the one reconciled into.
     let rows: Vec<(String, String)> =
         sqlx::query_as("SELECT event_id, payload FROM stripe_events").fetch_all(&db.pool).await.expect("rows");
-    sqlx::query("DELETE FROM stripe_events").execute(&db.pool).await.expect("emptying");
+    db.pool.close().await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let (url, dir) = temp_db_url("reconcile-raw");
+    let db = Db::connect(&url).await.expect("bench database");
+    let seed = seed_demo(&db, &keyring(), "site_bench", None).await.expect("seed");
     let start = Instant::now();
     let mut tx = db.pool.begin().await.expect("begin");
     for chunk in rows.chunks(500) {
