@@ -155,7 +155,7 @@ pub async fn attribute(
     merchant_id: &str,
     lead_secret: &[u8],
     p: &Payment<'_>,
-    metadata: Option<&Metadata>,
+    read: chain::Read,
     now: i64,
 ) -> Result<Outcome, StorageError> {
     let not = |why: &str| Ok(Outcome::NotAttributed(why.to_owned()));
@@ -164,7 +164,9 @@ pub async fn attribute(
         Some(c) => customers::get(conn, merchant_id, p.livemode, c).await?,
         None => None,
     };
-    let Some(mut found) = chain::find(conn, merchant_id, lead_secret, p, binding.as_ref(), metadata).await? else {
+    let metadata = read.metadata.clone();
+    let metadata = metadata.as_ref();
+    let Some(mut found) = chain::find(conn, merchant_id, lead_secret, p, binding.as_ref(), read).await? else {
         return not("no referral found");
     };
     let mut campaign = campaign_of(conn, merchant_id, &found.affiliate).await?;

@@ -11,7 +11,7 @@ use crate::domain::lead;
 use crate::storage::affiliates::{self, AffiliateRef};
 use crate::storage::clicks::{self, ClickEvidence};
 use crate::storage::customers::CustomerRow;
-use crate::storage::stripe_customers::Metadata;
+use crate::storage::stripe_customers::{self, Metadata};
 use crate::storage::{StorageError, discounts, leads};
 
 /// An affiliate found for a payment, how, and on what evidence.
@@ -36,12 +36,12 @@ pub async fn find(
     lead_secret: &[u8],
     p: &Payment<'_>,
     binding: Option<&CustomerRow>,
-    metadata: Option<&Metadata>,
+    read: Read,
 ) -> Result<Option<Found>, StorageError> {
-    if let Some(found) = by_reference(conn, merchant_id, p).await? {
+    if let Some(found) = read.reference {
         return Ok(Some(found));
     }
-    if let Some(found) = by_metadata(conn, merchant_id, p, metadata, binding).await? {
+    if let Some(found) = by_metadata(conn, merchant_id, p, read.metadata.as_ref(), binding).await? {
         return Ok(Some(found));
     }
     if let Some(found) = by_binding(conn, merchant_id, binding).await? {
@@ -53,10 +53,25 @@ pub async fn find(
     by_lead_email(conn, merchant_id, lead_secret, p).await
 }
 
-/// Whether the payment's `client_reference_id` names one of the merchant's affiliates (the
-/// chain's first link, which nothing else can overrule).
-pub async fn names_an_affiliate(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<bool, StorageError> {
-    Ok(by_reference(conn, merchant_id, p).await?.is_some())
+/// The links read before the chain is walked, because the caller needs them first: the
+/// `client_reference_id`'s match (which nothing else can overrule) and the customer's metadata.
+#[derive(Debug, Default)]
+pub struct Read {
+    /// What the payment's `client_reference_id` names, when it names one of the merchant's affiliates.
+    pub reference: Option<Found>,
+    /// The customer's `payref_ref` / `payref_click`; `None` when payref has never seen the customer.
+    pub metadata: Option<Metadata>,
+}
+
+impl Read {
+    /// Reads both for a payment.
+    pub async fn of(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<Self, StorageError> {
+        let metadata = match p.customer_id {
+            Some(c) => stripe_customers::metadata(&mut *conn, merchant_id, p.livemode, c).await?,
+            None => None,
+        };
+        Ok(Self { reference: by_reference(conn, merchant_id, p).await?, metadata })
+    }
 }
 
 async fn by_metadata(

@@ -1,8 +1,9 @@
 //! The Stripe event worker. Webhooks only store the raw event and wake the worker; the worker
-//! claims due events, applies each in one transaction that also marks it processed (so an
-//! event takes effect once however often it is delivered or claimed), retries failures with
-//! backoff and parks events that keep failing or cannot be parsed, for the merchant to see
-//! and retry through the API.
+//! claims due events and applies each in the same transaction that marks it processed (so an
+//! event takes effect once however often it is delivered or claimed). A claimed batch shares
+//! one transaction, each event behind its own savepoint, so one that cannot apply yet is rolled
+//! back alone. Failures are retried with backoff; events that keep failing or cannot be parsed
+//! are parked, for the merchant to see and retry through the API.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -203,30 +204,78 @@ impl EventWorker {
                 self.write_customers().await?;
                 return Ok(attempted);
             }
-            for event in batch {
-                self.attempt(&event).await;
-                attempted += 1;
+            let now = crate::now_ms();
+            match self.apply_together(&batch, now).await {
+                Ok(applied) => {
+                    for (claimed, result) in batch.iter().zip(applied) {
+                        self.settle(claimed, result, now).await;
+                    }
+                }
+                Err(e) => {
+                    // The batch's transaction failed as a whole: each event on its own.
+                    tracing::info!(error = %e, "applying Stripe events together failed; applying them one at a time");
+                    for claimed in &batch {
+                        let result = self.apply_alone(claimed, now).await;
+                        self.settle(claimed, result, now).await;
+                    }
+                }
             }
+            attempted += batch.len();
         }
     }
 
-    async fn attempt(&self, claimed: &Claimed) {
-        let now = crate::now_ms();
-        let failure = match self.apply(claimed, now).await {
-            Ok(None) => {
+    /// Applies a claimed batch in one transaction, in order, each event behind a savepoint of
+    /// its own: one that does not apply is rolled back alone and settled after the commit,
+    /// the others commit together (one commit for the batch instead of one per event).
+    async fn apply_together(&self, batch: &[Claimed], now: i64) -> Result<Vec<Applied>, StorageError> {
+        let mut tx = self.db.pool.begin().await?;
+        let mut results = Vec::with_capacity(batch.len());
+        for claimed in batch {
+            let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
+            let result = self.apply(&mut savepoint, claimed, now).await;
+            if matches!(result, Ok(Ok(_))) {
+                savepoint.commit().await?;
+            } else {
+                savepoint.rollback().await?;
+            }
+            results.push(result);
+        }
+        tx.commit().await?;
+        Ok(results)
+    }
+
+    async fn apply_alone(&self, claimed: &Claimed, now: i64) -> Applied {
+        let mut tx = self.db.pool.begin().await?;
+        let result = self.apply(&mut tx, claimed, now).await;
+        if matches!(result, Ok(Ok(_))) {
+            tx.commit().await?;
+        } else {
+            tx.rollback().await?;
+        }
+        result
+    }
+
+    /// Logs and counts an applied event, or retries, fetches for or parks one that did not apply.
+    async fn settle(&self, claimed: &Claimed, result: Applied, now: i64) {
+        let failure = match result {
+            Ok(Ok((kind, outcome))) => {
+                tracing::info!(merchant = %claimed.merchant_id, event = %claimed.event_id, kind, outcome, "Stripe event processed");
                 self.metrics.event(EventResult::Processed);
                 return;
             }
-            Ok(Some(Step::Unparseable(why))) => {
-                self.park_or_retry(claimed, &format!("unparseable: {why}"), None, now).await;
-                return;
-            }
-            Ok(Some(Step::RetryLater(why))) => why,
-            Ok(Some(Step::Fetch(why, missing))) => match self.fetch(&claimed.merchant_id, &missing).await {
-                Ok(found) => format!("{why}; fetched from Stripe: {found}"),
-                Err(e) => format!("{why}; fetching from Stripe failed: {e}"),
+            Ok(Err(step)) => match step {
+                Step::Unparseable(why) => {
+                    self.park_or_retry(claimed, &format!("unparseable: {why}"), None, now).await;
+                    return;
+                }
+                Step::RetryLater(why) => why,
+                Step::Fetch(why, missing) => match self.fetch(&claimed.merchant_id, &missing).await {
+                    Ok(found) => format!("{why}; fetched from Stripe: {found}"),
+                    Err(e) => format!("{why}; fetching from Stripe failed: {e}"),
+                },
+                // Already processed elsewhere (another worker whose lease had run out).
+                Step::Done(_) => return,
             },
-            Ok(Some(Step::Done(_))) => return,
             Err(e) => e.to_string(),
         };
         let retry_at = match self.policy.after_failure(claimed.attempts, now) {
@@ -345,32 +394,25 @@ impl EventWorker {
         stripe.set_customer_metadata(&write.customer_id, &metadata).await.map_err(|e| failed(&e))
     }
 
-    /// `None` when applied (or already applied elsewhere); the step otherwise.
-    async fn apply(&self, claimed: &Claimed, now: i64) -> Result<Option<Step>, StorageError> {
+    /// Applies one event on `conn` (a transaction or savepoint the caller commits only when it
+    /// applied) and marks it processed: its type and outcome, or the step that stands in the way.
+    async fn apply(&self, conn: &mut AnyConnection, claimed: &Claimed, now: i64) -> Applied {
         let event: Event = match serde_json::from_str(&claimed.payload) {
             Ok(e) => e,
-            Err(e) => return Ok(Some(Step::Unparseable(format!("event: {e}")))),
+            Err(e) => return Ok(Err(Step::Unparseable(format!("event: {e}")))),
         };
-        let mut tx = self.db.pool.begin().await?;
         let cx = Context { merchant_id: &claimed.merchant_id, lead_secret: &self.lead_secret, now };
-        match dispatch(&mut tx, cx, &event).await? {
-            Step::Done(outcome) => {
-                if stripe_events::finish(&mut tx, &claimed.merchant_id, &claimed.event_id, &outcome, now).await? {
-                    tx.commit().await?;
-                    tracing::info!(merchant = %claimed.merchant_id, event = %event.id, kind = %event.event_type, outcome, "Stripe event processed");
-                    Ok(None)
-                } else {
-                    tx.rollback().await?;
-                    Ok(Some(Step::Done(outcome)))
-                }
+        Ok(match dispatch(&mut *conn, cx, &event).await? {
+            Step::Done(outcome) if stripe_events::finish(conn, &claimed.merchant_id, &claimed.event_id, &outcome, now).await? => {
+                Ok((event.event_type, outcome))
             }
-            other => {
-                tx.rollback().await?;
-                Ok(Some(other))
-            }
-        }
+            other => Err(other),
+        })
     }
 }
+
+/// An event applied (its type and outcome), or the step that stands in its way.
+type Applied = Result<Result<(String, String), Step>, StorageError>;
 
 /// Why writing a customer's metadata failed.
 enum WriteError {

@@ -8,7 +8,7 @@ use super::chain;
 use super::events::{Missing, Step};
 use super::reconciler;
 use crate::domain::commission::commissionable;
-use crate::storage::stripe_customers::{self, Metadata};
+use crate::storage::stripe_customers;
 use crate::storage::{StorageError, discounts, stripe_connections};
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
@@ -66,14 +66,14 @@ pub async fn session_paid(
         currency: &currency,
         earns: !subscription,
     };
-    let metadata = customer_metadata(conn, cx, &payment).await?;
-    if let Some(step) = unseen(conn, cx, event, &payment, metadata.as_ref()).await? {
+    let read = chain::Read::of(conn, cx.merchant_id, &payment).await?;
+    if let Some(step) = unseen(conn, cx, event, &payment, &read).await? {
         return Ok(step);
     }
     if let (true, Some(sub)) = (subscription, session.subscription.as_deref()) {
         stripe_customers::session_seen(conn, cx.merchant_id, session.livemode, sub, &session.id, cx.now).await?;
     }
-    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, metadata.as_ref(), cx.now).await?;
+    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, read, cx.now).await?;
     unattributed(conn, cx, &payment, &outcome).await?;
     Ok(Step::Done(outcome.label()))
 }
@@ -95,13 +95,13 @@ async fn unseen(
     cx: Context<'_>,
     event: &Event,
     p: &Payment<'_>,
-    metadata: Option<&Metadata>,
+    read: &chain::Read,
 ) -> Result<Option<Step>, StorageError> {
     // After a while (Stripe unreachable all along) the payment goes on without them.
     if cx.now - event.created.saturating_mul(1000) >= OBJECT_WAIT_MS {
         return Ok(None);
     }
-    let customer = p.customer_id.filter(|_| metadata.is_none());
+    let customer = p.customer_id.filter(|_| read.metadata.is_none());
     let mut promotion_code = None;
     for id in p.discounts.iter().filter(|d| d.starts_with("promo_")) {
         if !discounts::seen(conn, cx.merchant_id, p.livemode, id).await? {
@@ -110,7 +110,7 @@ async fn unseen(
         }
     }
     if (customer.is_none() && promotion_code.is_none())
-        || chain::names_an_affiliate(conn, cx.merchant_id, p).await?
+        || read.reference.is_some()
         || !stripe_connections::has_api_key(conn, cx.merchant_id, p.livemode).await?
     {
         return Ok(None);
@@ -124,15 +124,6 @@ async fn unseen(
         ),
         (None, None) => return Ok(None),
     }))
-}
-
-/// The payment's customer's `payref_ref` / `payref_click`; `None` when there is no customer or
-/// payref has never seen it.
-async fn customer_metadata(conn: &mut AnyConnection, cx: Context<'_>, p: &Payment<'_>) -> Result<Option<Metadata>, StorageError> {
-    match p.customer_id {
-        Some(c) => stripe_customers::metadata(conn, cx.merchant_id, p.livemode, c).await,
-        None => Ok(None),
-    }
 }
 
 /// A session's promotion codes, then its coupons.
@@ -161,11 +152,11 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         currency: &currency,
         earns: true,
     };
-    let metadata = customer_metadata(conn, cx, &payment).await?;
-    if let Some(step) = unseen(conn, cx, event, &payment, metadata.as_ref()).await? {
+    let read = chain::Read::of(conn, cx.merchant_id, &payment).await?;
+    if let Some(step) = unseen(conn, cx, event, &payment, &read).await? {
         return Ok(step);
     }
-    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, metadata.as_ref(), cx.now).await?;
+    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, read, cx.now).await?;
     if !matches!(outcome, Outcome::NotAttributed(_)) || cx.now - invoice.created.saturating_mul(1000) >= SESSION_WAIT_MS {
         unattributed(conn, cx, &payment, &outcome).await?;
         return Ok(Step::Done(outcome.label()));
