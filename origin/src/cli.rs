@@ -57,6 +57,10 @@ pub enum Command {
         /// The test-mode webhook signing secret (random when absent).
         #[arg(long)]
         webhook_secret: Option<String>,
+        /// A test-mode Stripe API key (`sk_test_…` or `rk_test_…`) to connect, e.g. the
+        /// simulator's, so payref can fetch what events leave out and reconcile.
+        #[arg(long)]
+        stripe_api_key: Option<String>,
     },
 }
 

@@ -57,12 +57,21 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::ApiKey(c) => admin::api_key(&open().await?, c).await?,
         Command::Affiliate(c) => admin::affiliate(&open().await?, c).await?,
         Command::Reconcile { merchant, mode, since } => return reconcile(merchant, mode, since).await,
-        Command::SeedDemo { site_key, webhook_secret } => {
+        Command::SeedDemo { site_key, webhook_secret, stripe_api_key } => {
             payref_shared::SiteKey::parse(&site_key).map_err(|e| anyhow::anyhow!("--site-key is invalid: {e}"))?;
+            if let Some(key) = &stripe_api_key
+                && !(key.starts_with("sk_test_") || key.starts_with("rk_test_"))
+            {
+                anyhow::bail!("--stripe-api-key must be a test-mode key (sk_test_… or rk_test_…): the demo merchant is test mode only");
+            }
             let keyring = payref_origin::config::keyring_from_env()?;
-            let seeded = seed::seed_demo(&open().await?, &keyring, &site_key, webhook_secret.as_deref())
-                .await
-                .context("seeding the demo merchant")?;
+            let db = open().await?;
+            let seeded = seed::seed_demo(&db, &keyring, &site_key, webhook_secret.as_deref()).await.context("seeding the demo merchant")?;
+            if let Some(key) = &stripe_api_key {
+                payref_origin::storage::stripe_connections::set_api_key(&db.pool, &keyring, &seeded.merchant_id, false, key)
+                    .await
+                    .context("connecting the Stripe API key")?;
+            }
             serde_json::to_string_pretty(&seeded)?
         }
     };

@@ -5,6 +5,7 @@ use poem::http::{Method, StatusCode};
 use poem::{Body, Endpoint, EndpointExt, IntoEndpoint, Request, Response, handler};
 use serde_json::{Value, json};
 
+use crate::checkout;
 use crate::form::{self, strings};
 use crate::objects::{self, id};
 use crate::store::{Created, Cursor};
@@ -13,9 +14,9 @@ use crate::{SimError, Simulator};
 /// The largest page Stripe serves.
 const MAX_LIMIT: usize = 100;
 
-/// The routes, sharing `sim`.
+/// The routes, sharing `sim`: Stripe's API, and the demo's stand-in for a Payment Link's page.
 pub fn routes(sim: Simulator) -> impl IntoEndpoint<Endpoint: Endpoint> {
-    handle.data(sim)
+    poem::Route::new().at("/b/:link", poem::get(checkout::show).post(checkout::pay)).at("/*path", handle).data(sim)
 }
 
 #[handler]

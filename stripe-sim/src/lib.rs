@@ -12,6 +12,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod checkout;
 pub mod form;
 pub mod objects;
 pub mod scenario;

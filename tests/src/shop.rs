@@ -18,12 +18,21 @@ pub struct ShopConfig {
     pub dist_dir: PathBuf,
     /// The page template, `demo/shop.html`.
     pub template: PathBuf,
+    /// Where the simulator's Payment Link page is (`http://localhost:<port>/b/`), for the
+    /// demo; the page's last link then opens it (a custom payment-link domain to the tracker).
+    pub checkout_url: Option<String>,
 }
 
 /// The page's HTML for this configuration.
 pub fn render(config: &ShopConfig) -> std::io::Result<String> {
     let template = std::fs::read_to_string(&config.template)?;
-    Ok(template.replace("{{SITE_KEY}}", &config.site_key).replace("{{EDGE_URL}}", &config.edge_url))
+    let checkout = config.checkout_url.as_deref().unwrap_or("https://buy.stripe.com/");
+    let link_domain = config.checkout_url.as_deref().and_then(|u| Some(u.split_once("://")?.1.split(['/', ':']).next()?.to_owned()));
+    Ok(template
+        .replace("{{SITE_KEY}}", &config.site_key)
+        .replace("{{EDGE_URL}}", &config.edge_url)
+        .replace("{{CHECKOUT_URL}}", checkout)
+        .replace("{{LINK_DOMAINS}}", link_domain.as_deref().unwrap_or_default()))
 }
 
 #[handler]

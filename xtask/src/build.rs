@@ -44,7 +44,9 @@ pub fn build(ctx: &Ctx) -> anyhow::Result<()> {
     crate::tracker_dist::build_tracker(ctx)?;
     build_worker(ctx)?;
     run(
-        Command::new("cargo").args(["build", "-p", "payref-origin", "-p", "payref-tests", "--bins"]).current_dir(&ctx.root),
+        Command::new("cargo")
+            .args(["build", "-p", "payref-origin", "-p", "payref-stripe-sim", "-p", "payref-tests", "--bins"])
+            .current_dir(&ctx.root),
         "building the origin and the demo shop",
     )
 }

@@ -17,19 +17,22 @@ pub struct Ports {
     origin: u16,
     edge: u16,
     shop: u16,
+    stripe: u16,
 }
 
 impl Ports {
-    /// Reads `--origin-port`, `--edge-port`, `--shop-port` (defaults 3000, 8787, 8000).
+    /// Reads `--origin-port`, `--edge-port`, `--shop-port`, `--stripe-port` (defaults 3000,
+    /// 8787, 8000, 12111).
     pub fn from_args(args: &[String]) -> anyhow::Result<Self> {
-        let mut ports = Self { origin: 3000, edge: 8787, shop: 8000 };
+        let mut ports = Self { origin: 3000, edge: 8787, shop: 8000, stripe: 12111 };
         let mut it = args.iter();
         while let Some(flag) = it.next() {
             let slot = match flag.as_str() {
                 "--origin-port" => &mut ports.origin,
                 "--edge-port" => &mut ports.edge,
                 "--shop-port" => &mut ports.shop,
-                other => bail!("unknown demo flag {other:?} (use --origin-port, --edge-port, --shop-port)"),
+                "--stripe-port" => &mut ports.stripe,
+                other => bail!("unknown demo flag {other:?} (use --origin-port, --edge-port, --shop-port, --stripe-port)"),
             };
             let value = it.next().with_context(|| format!("{flag} needs a port number"))?;
             *slot = value.parse().with_context(|| format!("{flag}: {value:?} is not a port number"))?;
@@ -37,6 +40,9 @@ impl Ports {
         Ok(ports)
     }
 }
+
+/// The demo merchant's test-mode key for the Stripe simulator (which accepts any `sk_test_` key).
+const DEMO_STRIPE_KEY: &str = "sk_test_payref_demo";
 
 fn random_secret() -> anyhow::Result<String> {
     let mut bytes = [0u8; 24];
@@ -47,7 +53,9 @@ fn random_secret() -> anyhow::Result<String> {
 impl Ports {
     /// Fails with the flag to use when a port is already taken (e.g. by an earlier demo).
     fn check_free(&self) -> anyhow::Result<()> {
-        for (port, flag) in [(self.origin, "--origin-port"), (self.edge, "--edge-port"), (self.shop, "--shop-port")] {
+        for (port, flag) in
+            [(self.origin, "--origin-port"), (self.edge, "--edge-port"), (self.shop, "--shop-port"), (self.stripe, "--stripe-port")]
+        {
             if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
                 bail!("port {port} on 127.0.0.1 is in use: stop what holds it or choose another with {flag}");
             }
@@ -70,7 +78,7 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
     let encryption_keys = format!("1:{}{}", random_secret()?, &random_secret()?[..16]);
 
     let seeded = Command::new(ctx.debug_bin("payref"))
-        .arg("seed-demo")
+        .args(["seed-demo", "--stripe-api-key", DEMO_STRIPE_KEY])
         .env("PAYREF_DATABASE_URL", &database_url)
         .env("PAYREF_ENCRYPTION_KEYS", &encryption_keys)
         .output()
@@ -87,11 +95,23 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
     })
     .context("installing the Ctrl-C handler")?;
 
+    let stripe_url = format!("http://127.0.0.1:{}/", ports.stripe);
     let mut services = Vec::new();
+    // Stripe, simulated: its API for the origin, signed test-mode webhooks to the origin, and a
+    // page standing in for a Payment Link's checkout.
+    services.push(Service::start(
+        "Stripe simulator",
+        Command::new(ctx.debug_bin("payref-stripe-sim"))
+            .arg(format!("127.0.0.1:{}", ports.stripe))
+            .env("PAYREF_SIM_WEBHOOK_URL", format!("http://127.0.0.1:{}/v1/stripe/webhooks/{}/test", ports.origin, field("merchant_id")))
+            .env("PAYREF_SIM_WEBHOOK_SECRET", field("webhook_secret")),
+    )?);
+    wait_http(ports.stripe, "/b/test_demo123", Duration::from_secs(30), "the Stripe simulator")?;
     services.push(Service::start(
         "origin",
         Command::new(ctx.debug_bin("payref"))
             .arg("serve")
+            .env("PAYREF_STRIPE_API_BASE", &stripe_url)
             .env("PAYREF_DATABASE_URL", &database_url)
             .env("PAYREF_BIND", format!("127.0.0.1:{}", ports.origin))
             .env("PAYREF_EDGE_SECRET", &edge_secret)
@@ -120,15 +140,18 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
             .arg(format!("http://127.0.0.1:{}", ports.edge))
             .arg(field("site_key"))
             .arg(ctx.dist())
-            .arg(ctx.root.join("demo/shop.html")),
+            .arg(ctx.root.join("demo/shop.html"))
+            .arg(format!("http://localhost:{}/b/", ports.stripe)),
     )?);
     wait_http(ports.shop, "/", Duration::from_secs(30), "the demo shop")?;
 
     println!(
-        "\npayref demo is running (Ctrl-C stops it)\n\n  shop       http://127.0.0.1:{shop}/?ref=demo\n  edge       http://127.0.0.1:{edge}\n  API        http://127.0.0.1:{origin}/v1/conversions\n  API docs   http://127.0.0.1:{origin}/docs  (spec: /openapi.json)\n  API key    {key}\n             curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{origin}/v1/conversions\n  webhooks   http://127.0.0.1:{origin}/v1/stripe/webhooks/{merchant}/test\n  signing    {secret}\n  database   {database_url}\n",
+        "\npayref demo is running (Ctrl-C stops it)\n\n  shop       http://127.0.0.1:{shop}/?ref=demo\n  edge       http://127.0.0.1:{edge}\n  API        http://127.0.0.1:{origin}/v1/conversions\n  API docs   http://127.0.0.1:{origin}/docs  (spec: /openapi.json)\n  API key    {key}\n             curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{origin}/v1/conversions\n  webhooks   http://127.0.0.1:{origin}/v1/stripe/webhooks/{merchant}/test\n  signing    {secret}\n  Stripe     http://127.0.0.1:{stripe}/v1 (simulator; key {stripe_key}; checkout pages at http://localhost:{stripe}/b/…)\n  database   {database_url}\n",
         shop = ports.shop,
         edge = ports.edge,
         origin = ports.origin,
+        stripe = ports.stripe,
+        stripe_key = DEMO_STRIPE_KEY,
         key = field("api_key"),
         merchant = field("merchant_id"),
         secret = field("webhook_secret"),

@@ -20,6 +20,10 @@ const SESSION_WAIT_MS: i64 = 3_600_000;
 /// How long a payment waits for a customer or promotion code payref has not seen to be fetched.
 const OBJECT_WAIT_MS: i64 = 3_600_000;
 
+/// How long a payment waits for the click its `client_reference_id` names (the edge's queue
+/// delivers within seconds; its retries within a minute or two).
+const CLICK_WAIT_MS: i64 = 120_000;
+
 /// What the handlers share.
 #[derive(Debug, Clone, Copy)]
 pub struct Context<'a> {
@@ -70,12 +74,25 @@ pub async fn session_paid(
     if let Some(step) = unseen(conn, cx, event, &payment, &read).await? {
         return Ok(step);
     }
+    if let Some(click) = click_on_its_way(cx, event, &read) {
+        return Ok(Step::RetryLater(format!("click {click} named by client_reference_id has not reached payref yet")));
+    }
     if let (true, Some(sub)) = (subscription, session.subscription.as_deref()) {
         stripe_customers::session_seen(conn, cx.merchant_id, session.livemode, sub, &session.id, cx.now).await?;
     }
     let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, read, cx.now).await?;
     unattributed(conn, cx, &payment, &outcome).await?;
     Ok(Step::Done(outcome.label()))
+}
+
+/// The click a fresh payment's `client_reference_id` names when payref has not stored it yet:
+/// it travels through the edge's queue and a quick buyer's payment can overtake it, and the
+/// click decides the cookie window, the click model and the review flags. An ad blocker may
+/// have stopped it for good: after a while the payment goes on without it.
+fn click_on_its_way<'a>(cx: Context<'_>, event: &Event, read: &'a chain::Read) -> Option<&'a str> {
+    let found = read.reference.as_ref().filter(|f| f.click.is_none())?;
+    let click = found.evidence["click_id"].as_str()?;
+    (cx.now - event.created.saturating_mul(1000) < CLICK_WAIT_MS).then_some(click)
 }
 
 /// Remembers a payment no affiliate brought, so its refunds and disputes settle at once.

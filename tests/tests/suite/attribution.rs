@@ -166,6 +166,36 @@ async fn the_cookie_window_and_the_click_model_decide_the_credit(backend: Backen
 }
 on_both_backends!(the_cookie_window_and_the_click_model_decide_the_credit);
 
+/// A quick buyer's payment can overtake its click in the edge's queue: the payment waits for
+/// the click its reference names, and goes on without it once the click is long overdue (an
+/// ad blocker stopped it).
+async fn a_payment_waits_for_the_click_it_overtook(backend: Backend) {
+    let api = Api::new(backend).await;
+    let buy = |id: &str, reference: &str| session(id, Some(reference), &format!("cus_{id}"), "buyer@example.com", 1_000, false);
+    api.deliver(&stripe::event("evt_quick", "checkout.session.completed", buy("cs_quick", &reference(50, "demo")))).await;
+    let waiting = payref_tests::process::eventually(std::time::Duration::from_secs(20), "the payment to wait for its click", || async {
+        let got = api.ok(api.key(), Method::GET, "/v1/stripe_events/evt_quick", None).await;
+        got["last_error"].as_str().is_some_and(|e| e.contains("has not reached payref yet")).then_some(got)
+    })
+    .await;
+    assert_eq!(waiting["status"], "pending", "{waiting}");
+    assert!(api.conversion_of("cs_quick").await.is_null(), "nothing recorded while the click is on its way");
+    let now = payref_origin::now_ms();
+    api.ingest(vec![click(50, "demo", Some("v50"), now - 1_000)]).await;
+    api.origin.settled().await;
+    let conv = api.conversion_of("cs_quick").await;
+    assert_eq!(conv["click_id"].as_str(), Some(click_id(50).to_text().as_str()), "{conv}");
+
+    // Two minutes on, a click that never came is not waited for.
+    let mut late = stripe::event("evt_blocked", "checkout.session.completed", buy("cs_blocked", &reference(51, "demo")));
+    late["created"] = json!(stripe::now_secs() - 180);
+    api.deliver(&late).await;
+    api.origin.settled().await;
+    assert_eq!(api.event_outcome("evt_blocked").await, "attributed");
+    assert!(api.conversion_of("cs_blocked").await["click_id"].is_null());
+}
+on_both_backends!(a_payment_waits_for_the_click_it_overtook);
+
 async fn buyers_are_found_by_lead_email_and_self_referrals_are_denied(backend: Backend) {
     let api = Api::new(backend).await;
     let now = payref_origin::now_ms();

@@ -30,6 +30,7 @@ async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
         site_key: SITE_KEY.into(),
         dist_dir: required_env("PAYREF_DIST_DIR").into(),
         template: payref_tests::repo_root().join("demo/shop.html"),
+        checkout_url: None,
     };
     tokio::spawn(serve(config, shop_listener));
 

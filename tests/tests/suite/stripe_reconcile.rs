@@ -84,6 +84,54 @@ async fn payments_through_the_simulator_are_attributed(backend: Backend) {
 }
 on_both_backends!(payments_through_the_simulator_are_attributed);
 
+/// The demo's checkout page: what the buyer sees (the reference the link carries, escaped, or
+/// dropped when Stripe would drop it), and paying there reaches payref as a webhook.
+async fn the_simulators_checkout_page_pays_a_payment_link(backend: Backend) {
+    let (api, sim) = connected(backend).await;
+    let http = reqwest::Client::new();
+    let page = |query: &str| {
+        let (http, url) = (http.clone(), format!("{}b/test_demo123?{query}", sim.base_url));
+        async move {
+            let resp = http.get(url).send().await.expect("checkout page");
+            (resp.status().as_u16(), resp.text().await.expect("page text"))
+        }
+    };
+    let (status, html) = page("client_reference_id=demo&prefilled_email=a%40example.com").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"<code id="reference">demo</code>"#) && html.contains(r#"value="a@example.com""#), "{html}");
+    // Markup, spaces and over-long values are not references Stripe keeps.
+    for hostile in ["%3Cscript%3Ealert(1)%3C%2Fscript%3E", "a%20b", &"x".repeat(201)] {
+        let (status, html) = page(&format!("client_reference_id={hostile}&prefilled_email=%22%3E%3Cb%3E")).await;
+        assert_eq!(status, 200);
+        assert!(!html.contains("<script>alert") && !html.contains("\"><b>") && html.contains("client_reference_id: none"), "{html}");
+    }
+    assert_eq!(page("").await.0, 200);
+    let missing = http.get(format!("{}b/no%20such", sim.base_url)).send().await.expect("bad link");
+    assert_eq!(missing.status().as_u16(), 404);
+    let bad_email = http
+        .post(format!("{}b/test_demo123", sim.base_url))
+        .form(&[("email", "nobody"), ("client_reference_id", "demo")])
+        .send()
+        .await
+        .expect("bad email");
+    assert_eq!(bad_email.status().as_u16(), 400);
+
+    let paid = http
+        .post(format!("{}b/test_demo123", sim.base_url))
+        .form(&[("email", "buyer@example.com"), ("client_reference_id", "demo")])
+        .send()
+        .await
+        .expect("paying");
+    assert_eq!(paid.status().as_u16(), 200);
+    let html = paid.text().await.expect("receipt");
+    let session = html.split(r#"<code id="session">"#).nth(1).and_then(|s| s.split('<').next()).expect("the session id").to_owned();
+    api.settle_with(&sim).await;
+    let conversion = api.find_conversion(&session).await.expect("the payment made on the page was attributed");
+    assert_eq!(conversion["amount_paid"].as_i64(), Some(4_900));
+    assert_eq!(conversion["attribution_method"].as_str(), Some("client_reference_id"));
+}
+on_both_backends!(the_simulators_checkout_page_pays_a_payment_link);
+
 async fn a_refund_before_its_payment_fetches_the_payment(backend: Backend) {
     let (api, sim) = connected(backend).await;
     // The payment's webhooks never arrive; the refund's does.
