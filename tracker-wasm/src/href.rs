@@ -1,6 +1,8 @@
 //! Rewrites a payment link's `href` string to carry `client_reference_id`, entirely in Rust
 //! (one string in, one out: far cheaper than a `URL` object per link across the JS boundary).
 
+use alloc::string::String;
+
 use payref_shared::ClientReferenceId;
 
 /// Stripe's payment-link host (test-mode links live on the same host).
@@ -92,6 +94,9 @@ fn push_param(out: &mut String, separator: &mut char, value: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::borrow::ToOwned;
+    use alloc::format;
+    use alloc::vec;
 
     const V: &str = "pr1-0000000000000000000000-demo";
 

@@ -6,6 +6,12 @@
 //! The decisions live in plain modules ([`href`], [`referral`], [`visit`]) tested natively; the
 //! browser glue is in [`page`] and only compiles for wasm32.
 
+#![no_std]
+
+extern crate alloc;
+#[cfg(any(test, feature = "std"))]
+extern crate std;
+
 pub mod href;
 pub mod referral;
 pub mod visit;
@@ -14,3 +20,5 @@ pub mod visit;
 mod page;
 #[cfg(target_arch = "wasm32")]
 pub use page::start;
+#[cfg(all(target_arch = "wasm32", not(feature = "std")))]
+mod tiny;

@@ -2,7 +2,12 @@
 //! elements now and as the page changes. Nothing here throws into the page: every fallible
 //! browser call is ignored or falls back.
 
-use std::rc::Rc;
+use alloc::borrow::ToOwned;
+use alloc::format;
+use alloc::rc::Rc;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::cell::RefCell;
 
 use payref_shared::cookie::COOKIE_NAME;
 use payref_shared::event::ClickEvent;
@@ -165,13 +170,15 @@ fn report(window: &Window, endpoint: &str, event: &ClickEvent) {
 
 type Callback = Closure<dyn FnMut(js_sys::Array)>;
 
-thread_local! {
-    /// The page's one observer; a second `start` replaces it rather than adding another.
-    static OBSERVER: std::cell::RefCell<Option<(MutationObserver, Callback)>> = const { std::cell::RefCell::new(None) };
-}
+/// The page's one observer; a second `start` replaces it rather than adding another.
+struct Slot(RefCell<Option<(MutationObserver, Callback)>>);
+// The tracker runs on the page's one thread.
+#[allow(unsafe_code)]
+unsafe impl Sync for Slot {}
+static OBSERVER: Slot = Slot(RefCell::new(None));
 
 fn stop_observing() {
-    if let Some((observer, _callback)) = OBSERVER.with(|o| o.borrow_mut().take()) {
+    if let Some((observer, _callback)) = OBSERVER.0.borrow_mut().take() {
         observer.disconnect();
     }
 }
@@ -188,7 +195,7 @@ fn observe(document: &Document, decorator: Rc<Decorator>) {
     if let Some(root) = document.document_element() {
         let _ = observer.observe_with_options(&root, &init);
     }
-    OBSERVER.with(|o| *o.borrow_mut() = Some((observer, callback)));
+    *OBSERVER.0.borrow_mut() = Some((observer, callback));
 }
 
 /// Starts the tracker; called by the loader with the script tag's `data-` attributes.

@@ -1,5 +1,8 @@
 //! Reads the referral from the landing URL's query string.
 
+use alloc::string::String;
+use alloc::vec::Vec;
+
 use payref_shared::{ClickId, REDIRECT_CLICK_PARAM, ReferralCode, form};
 
 /// A referral found in the URL.
@@ -28,6 +31,8 @@ pub fn utm_from_query(search: &str) -> Vec<(String, String)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::borrow::ToOwned;
+    use alloc::vec;
 
     const P: [&str; 2] = ["ref", "via"];
 

@@ -39,9 +39,19 @@ fn read(path: &Path) -> anyhow::Result<String> {
 pub fn build_tracker(ctx: &Ctx) -> anyhow::Result<()> {
     run(
         Command::new("cargo")
-            .args(["build", "-p", "payref-tracker", "--target", "wasm32-unknown-unknown", "--profile", "wasm-release"])
+            // Without std: the tracker's own allocator and a panic handler that formats nothing.
+            .args([
+                "build",
+                "-p",
+                "payref-tracker",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--profile",
+                "wasm-release",
+                "--no-default-features",
+            ])
             .current_dir(&ctx.root),
-        "building the tracker (wasm32, size profile)",
+        "building the tracker (wasm32, size profile, no std)",
     )?;
     let wasm = ctx.target.join("wasm32-unknown-unknown/wasm-release/payref_tracker.wasm");
     let work = ctx.root.join("target/dist/.tracker-work");
