@@ -36,9 +36,12 @@ fn class_of(layout: &Layout) -> Option<usize> {
 impl State {
     /// `bytes` from the bump region (aligned to `align`), growing memory as needed.
     unsafe fn bump(&mut self, bytes: usize, align: usize) -> *mut u8 {
-        let start = (self.next + align - 1) & !(align - 1);
-        if start + bytes > self.end || self.end == 0 {
-            let pages = (bytes + align).div_ceil(PAGE).max(1);
+        // wasm32 addresses are 32 bits: a request that cannot fit fails instead of wrapping.
+        let (Some(start), Some(padded)) = (self.next.checked_add(align - 1).map(|n| n & !(align - 1)), bytes.checked_add(align)) else {
+            return core::ptr::null_mut();
+        };
+        if start.checked_add(bytes).is_none_or(|e| e > self.end) {
+            let pages = padded.div_ceil(PAGE).max(1);
             let grown = core::arch::wasm32::memory_grow(0, pages);
             if grown == usize::MAX {
                 return core::ptr::null_mut();
