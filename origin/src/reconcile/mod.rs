@@ -10,3 +10,4 @@ pub mod jobs;
 pub mod ledger;
 pub mod payments;
 pub mod reconciler;
+mod write_back;
