@@ -5,7 +5,6 @@
 //! edge must not mark it HttpOnly, because the tracker adopts the redirect's click from it.
 
 use alloc::string::String;
-use core::fmt::Write;
 
 use crate::{ClickId, ReferralCode};
 
@@ -36,8 +35,7 @@ impl ReferralCookie {
             out.push(char::from(b));
         }
         out.push('.');
-        // Writing into a String cannot fail.
-        let _ = write!(out, "{}", self.set_at_ms);
+        push_decimal(&mut out, self.set_at_ms);
         out
     }
 
@@ -65,6 +63,25 @@ impl ReferralCookie {
     }
 }
 
+/// Appends `n` in decimal (without `core::fmt`, which would cost the tracker kilobytes).
+pub fn push_decimal(out: &mut String, n: u64) {
+    // Digits come least significant first; u64::MAX has 20. No indexing: nothing can panic.
+    let mut digits = [0u8; 20];
+    let mut len = 0;
+    let mut n = n;
+    for slot in &mut digits {
+        *slot = b'0' + (n % 10) as u8;
+        n /= 10;
+        len += 1;
+        if n == 0 {
+            break;
+        }
+    }
+    for &d in digits.iter().take(len).rev() {
+        out.push(char::from(d));
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -88,6 +105,15 @@ mod tests {
         assert!(ReferralCookie::parse_value(&alloc::format!("{v}.x")).is_none());
         assert!(ReferralCookie::parse_value("1.demo.abc.5").is_none());
         assert!(ReferralCookie::parse_value("1.demo.0000000000000000000000.-5").is_none());
+    }
+
+    #[test]
+    fn decimals_match_display() {
+        for n in [0, 7, 10, 1_763_700_000_000, u64::MAX] {
+            let mut out = String::new();
+            push_decimal(&mut out, n);
+            assert_eq!(out, alloc::format!("{n}"));
+        }
     }
 
     proptest! {

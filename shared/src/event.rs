@@ -92,11 +92,8 @@ pub fn clip(s: &str, max: usize) -> &str {
     if s.len() <= max {
         return s;
     }
-    let mut end = max;
-    while !s.is_char_boundary(end) {
-        end -= 1;
-    }
-    &s[..end]
+    // Some boundary at or below `max` exists (0 at worst); `get` cannot panic.
+    (0..=max).rev().find_map(|end| s.get(..end)).unwrap_or("")
 }
 
 impl ClickEvent {

@@ -69,24 +69,17 @@ fn hex_value(b: u8) -> Option<u8> {
 
 /// Decodes one form-encoded component.
 pub fn decode_component(s: &str) -> Result<String, FormError> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'+' => out.push(b' '),
-            b'%' => {
-                let hi = bytes.get(i + 1).copied().and_then(hex_value);
-                let lo = bytes.get(i + 2).copied().and_then(hex_value);
-                match (hi, lo) {
-                    (Some(h), Some(l)) => out.push(h << 4 | l),
-                    _ => return Err(FormError::BadEscape),
-                }
-                i += 2;
-            }
-            b => out.push(b),
-        }
-        i += 1;
+    let mut out = Vec::with_capacity(s.len());
+    let mut bytes = s.bytes();
+    while let Some(b) = bytes.next() {
+        out.push(match b {
+            b'+' => b' ',
+            b'%' => match (bytes.next().and_then(hex_value), bytes.next().and_then(hex_value)) {
+                (Some(h), Some(l)) => h << 4 | l,
+                _ => return Err(FormError::BadEscape),
+            },
+            b => b,
+        });
     }
     String::from_utf8(out).map_err(|_| FormError::NotUtf8)
 }
@@ -100,6 +93,16 @@ pub fn decode(body: &str) -> Result<Vec<(String, String)>, FormError> {
             Ok((decode_component(k)?, decode_component(v)?))
         })
         .collect()
+}
+
+/// The decoded value of the first pair named `name` (compared after decoding), or `None` when
+/// there is none or it does not decode. Reads only as far as it must; allocates no pair list.
+pub fn get(body: &str, name: &str) -> Option<String> {
+    body.split('&').find_map(|pair| {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let matches = if k.contains(['%', '+']) { decode_component(k).ok()? == name } else { k == name };
+        if matches { decode_component(v).ok() } else { None }
+    })
 }
 
 #[cfg(test)]
@@ -119,7 +122,22 @@ mod tests {
         assert_eq!(decode("a=%FF"), Err(FormError::NotUtf8));
     }
 
+    #[test]
+    fn get_finds_the_first_decodable_match() {
+        assert_eq!(get("a=1&ref=x%20y&ref=z", "ref").as_deref(), Some("x y"));
+        assert_eq!(get("%72ef=enc", "ref").as_deref(), Some("enc"));
+        assert_eq!(get("ref", "ref").as_deref(), Some(""));
+        assert_eq!(get("a=1", "ref"), None);
+        assert_eq!(get("ref=%zz&ref=ok", "ref").as_deref(), Some("ok"), "a broken pair is skipped");
+    }
+
     proptest! {
+        #[test]
+        fn get_agrees_with_decode(k in "[a-c%+]{0,3}", v in "\\PC{0,10}") {
+            let body = encode(&[(&k, &v)]);
+            prop_assert_eq!(get(&body, &k), Some(v));
+        }
+
         #[test]
         fn round_trips_any_text(k in "\\PC{0,20}", v in "\\PC{0,60}") {
             let body = encode(&[(&k, &v), ("z", "1")]);

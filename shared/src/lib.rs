@@ -11,9 +11,11 @@ pub mod click_id;
 pub mod client_reference;
 pub mod code;
 pub mod cookie;
+pub mod email;
 pub mod event;
 pub mod form;
 pub mod link;
+pub mod sha256;
 pub mod site;
 pub mod web_origin;
 

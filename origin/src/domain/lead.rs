@@ -18,10 +18,11 @@ pub fn email_key(secret: &[u8], email_sha256: &str) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
-/// sha256 of an email as the tracker computes it: trimmed and lowercased.
+/// sha256 of an email as the tracker computes it (the shared normalisation: ASCII whitespace
+/// trimmed, ASCII lowercased).
 pub fn email_sha256(email: &str) -> String {
     use sha2::Digest;
-    hex::encode(Sha256::digest(email.trim().to_lowercase().as_bytes()))
+    hex::encode(Sha256::digest(payref_shared::email::normalise(email).as_bytes()))
 }
 
 #[cfg(test)]
@@ -38,5 +39,6 @@ mod tests {
         assert_ne!(stored, h, "not the bare hash");
         assert_ne!(stored, email_key(b"secret-two-0123456", &h), "depends on the secret");
         assert_eq!(stored.len(), 64);
+        assert_eq!(h, payref_shared::email::sha256_hex(" Ann@Example.com "), "the tracker's hash");
     }
 }
