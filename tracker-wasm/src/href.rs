@@ -2,6 +2,7 @@
 //! (one string in, one out: far cheaper than a `URL` object per link across the JS boundary).
 
 use alloc::string::String;
+use alloc::vec::Vec;
 
 use payref_shared::ClientReferenceId;
 
@@ -9,27 +10,45 @@ use payref_shared::ClientReferenceId;
 pub const STRIPE_LINK_HOST: &str = "buy.stripe.com";
 const PARAM: &str = "client_reference_id";
 
+fn starts_with_ignore_case(s: &str, prefix: &str) -> bool {
+    s.as_bytes().get(..prefix.len()).is_some_and(|head| head.eq_ignore_ascii_case(prefix.as_bytes()))
+}
+
 /// Splits an absolute `http(s)` or scheme-relative URL into (scheme + `//`, host, rest).
 /// `None` for anything else, and for URLs with user info (`https://buy.stripe.com@evil.example`).
-fn split_url(href: &str) -> Option<(&str, &str, &str)> {
-    let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
-    let after_scheme = if href.len() >= 8 && href[..8].eq_ignore_ascii_case("https://") {
+/// Byte-wise and without slicing that could panic: the tracker carries no panic machinery.
+pub fn split_url(href: &str) -> Option<(&str, &str, &str)> {
+    let href = href.trim_ascii();
+    let after_scheme = if starts_with_ignore_case(href, "https://") {
         8
-    } else if href.len() >= 7 && href[..7].eq_ignore_ascii_case("http://") {
+    } else if starts_with_ignore_case(href, "http://") {
         7
     } else if href.starts_with("//") {
         2
     } else {
         return None;
     };
-    let rest = &href[after_scheme..];
-    let authority_end = rest.find(['/', '?', '#', '\\']).unwrap_or(rest.len());
-    let authority = &rest[..authority_end];
-    if authority.contains('@') {
+    let rest = href.get(after_scheme..)?;
+    let authority_end = rest.bytes().position(|b| matches!(b, b'/' | b'?' | b'#' | b'\\')).unwrap_or(rest.len());
+    let authority = rest.get(..authority_end)?;
+    if authority.bytes().any(|b| b == b'@') {
         return None;
     }
-    let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
-    Some((&href[..after_scheme], host, &rest[authority_end..]))
+    // A port follows the last ':' unless that ':' is inside an IPv6 literal.
+    let host = match authority.bytes().rposition(|b| b == b':') {
+        Some(colon) if !authority.get(colon..).is_some_and(|t| t.contains(']')) => authority.get(..colon)?,
+        _ => authority,
+    };
+    Some((href.get(..after_scheme)?, host, rest.get(authority_end..)?))
+}
+
+/// What the tracker needs of the page's own URL (`location.href`): whether it is https, its
+/// host and its query string (without `?` and fragment).
+pub fn page_parts(href: &str) -> (bool, &str, &str) {
+    let Some((scheme, host, rest)) = split_url(href) else { return (false, "", "") };
+    let before_fragment = rest.split_once('#').map_or(rest, |(a, _)| a);
+    let query = before_fragment.split_once('?').map_or("", |(_, q)| q);
+    (scheme.len() == 8, host, query)
 }
 
 /// True when `href` points exactly at Stripe's payment-link host or one of `extra_hosts`.
@@ -44,7 +63,7 @@ pub fn decorate_href(href: &str, value: &str, extra_hosts: &[String], override_f
     if !is_payment_link(href, extra_hosts) {
         return None;
     }
-    let href = href.trim_matches(|c: char| c.is_ascii_whitespace());
+    let href = href.trim_ascii();
     let (before_fragment, fragment) = href.split_once('#').map_or((href, None), |(a, f)| (a, Some(f)));
     let (base, query) = before_fragment.split_once('?').map_or((before_fragment, ""), |(b, q)| (b, q));
     let mut out = String::with_capacity(href.len() + PARAM.len() + value.len() + 2);
@@ -91,6 +110,19 @@ fn push_param(out: &mut String, separator: &mut char, value: &str) {
     *separator = '&';
 }
 
+/// Candidate cookie domains, shortest first; empty for IP addresses and single-label hosts.
+/// The shortest one the browser accepts is the registrable domain (no public-suffix list).
+pub fn cookie_domains(host: &str) -> Vec<&str> {
+    if !host.contains('.') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.') || host.contains([':', '[']) {
+        return Vec::new();
+    }
+    let mut out: Vec<&str> = host.match_indices('.').filter_map(|(i, _)| host.get(i + 1..)).collect();
+    out.pop(); // the top-level label alone is never accepted
+    out.reverse();
+    out.push(host);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,6 +164,14 @@ mod tests {
     }
 
     #[test]
+    fn reads_the_page_url() {
+        assert_eq!(page_parts("https://www.shop.test:8443/p?ref=a&x=1#f?y"), (true, "www.shop.test", "ref=a&x=1"));
+        assert_eq!(page_parts("http://shop.test/"), (false, "shop.test", ""));
+        assert_eq!(page_parts("http://[::1]:8080/?a"), (false, "[::1]", "a"));
+        assert_eq!(page_parts("file:///x?ref=a"), (false, "", ""));
+    }
+
+    #[test]
     fn replaces_our_value_but_keeps_the_merchants() {
         let ours = "https://buy.stripe.com/abc?client_reference_id=pr1-old-x&a=1";
         assert_eq!(d(ours).as_deref(), Some(&*format!("https://buy.stripe.com/abc?client_reference_id={V}&a=1")));
@@ -139,5 +179,17 @@ mod tests {
         assert!(decorate_href("https://buy.stripe.com/abc?client_reference_id=order42", V, &[], true).is_some());
         let done = format!("https://buy.stripe.com/abc?client_reference_id={V}");
         assert_eq!(d(&done), None, "already decorated: no rewrite, so no mutation loop");
+    }
+
+    #[test]
+    fn candidate_domains_shortest_first() {
+        assert_eq!(
+            cookie_domains("www.shop.example.co.uk"),
+            vec!["co.uk", "example.co.uk", "shop.example.co.uk", "www.shop.example.co.uk"]
+        );
+        assert_eq!(cookie_domains("shop.test"), vec!["shop.test"]);
+        assert!(cookie_domains("localhost").is_empty());
+        assert!(cookie_domains("127.0.0.1").is_empty());
+        assert!(cookie_domains("[::1]").is_empty());
     }
 }

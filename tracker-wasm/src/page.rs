@@ -1,244 +1,399 @@
-//! Browser glue: reads the page, stores the referral, reports the click, decorates Stripe
-//! elements now and as the page changes. Nothing here throws into the page: every fallible
-//! browser call is ignored or falls back.
+//! The tracker on a page: options, consent, the stored referral, the click report, the
+//! `payref(…)` command queue, and decoration of Stripe elements now, later, inside open shadow
+//! roots and at click time. Nothing here throws into the page (see [`crate::js`]).
 
-use alloc::borrow::ToOwned;
-use alloc::format;
-use alloc::rc::Rc;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::cell::RefCell;
 
-use payref_shared::cookie::COOKIE_NAME;
-use payref_shared::event::ClickEvent;
-use payref_shared::{ClickId, ClientReferenceId, DEFAULT_REFERRAL_PARAMS, ReferralCookie, SiteKey};
+use payref_shared::event::{ClickEvent, LeadEvent};
+use payref_shared::{ClickId, ClientReferenceId, ReferralCookie};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{Document, Element, HtmlDocument, MutationObserver, MutationObserverInit, MutationRecord, Window};
 
-use crate::visit::{Decision, decide};
-use crate::{href, referral};
+use crate::js::{self, Node, Observer, get, invoke, invoke3, set};
+use crate::options::Options;
+use crate::referral::{self, UrlReferral};
+use crate::visit::decide;
+use crate::{href, store::Store};
 
-const SELECTOR: &str = "a[href],area[href],stripe-buy-button,stripe-pricing-table";
+const WIDGETS: &str = "stripe-buy-button,stripe-pricing-table";
 const ATTRIBUTE: &str = "client-reference-id";
+/// Elements that may host a shadow root: everything but the common tags the DOM forbids it on.
+const HOSTS: &str = "*:not(a,area,img,input,li,td,tr,th,option,button,label,br,hr,ul,ol,table,tbody,thead,\
+    script,style,link,meta,svg,path,i,b,em,strong,small,html,head,title,select,textarea,iframe,picture,source,video,audio,canvas)";
+const UNDEFINED_ELEMENTS: &str = ":not(:defined)";
+const OBSERVE: &str = r#"{"childList":true,"subtree":true,"attributes":true,"attributeFilter":["href","client-reference-id"]}"#;
 
-struct Decorator {
-    value: String,
-    link_hosts: Vec<String>,
-}
-
-impl Decorator {
-    fn element(&self, el: &Element) {
-        match el.tag_name().as_str() {
-            "A" | "AREA" => {
-                if let Some(current) = el.get_attribute("href")
-                    && let Some(next) = href::decorate_href(&current, &self.value, &self.link_hosts, false)
-                {
-                    let _ = el.set_attribute("href", &next);
-                }
-            }
-            "STRIPE-BUY-BUTTON" | "STRIPE-PRICING-TABLE" => {
-                let current = el.get_attribute(ATTRIBUTE).unwrap_or_default();
-                if current != self.value && (current.is_empty() || ClientReferenceId::looks_like_ours(&current)) {
-                    let _ = el.set_attribute(ATTRIBUTE, &self.value);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    fn subtree(&self, root: &Element) {
-        if root.matches(SELECTOR).unwrap_or(false) {
-            self.element(root);
-        }
-        self.within(root.query_selector_all(SELECTOR).ok());
-    }
-
-    fn within(&self, list: Option<web_sys::NodeList>) {
-        let Some(list) = list else { return };
-        for i in 0..list.length() {
-            if let Some(el) = list.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                self.element(&el);
-            }
-        }
-    }
-
-    /// Decorates what mutation records added or changed.
-    fn records(&self, records: &js_sys::Array) {
-        for record in records.iter() {
-            let Ok(record) = record.dyn_into::<MutationRecord>() else { continue };
-            if record.type_() == "attributes" {
-                if let Some(el) = record.target().and_then(|n| n.dyn_into::<Element>().ok()) {
-                    self.element(&el);
-                }
-                continue;
-            }
-            let added = record.added_nodes();
-            for i in 0..added.length() {
-                if let Some(el) = added.get(i).and_then(|n| n.dyn_into::<Element>().ok()) {
-                    self.subtree(&el);
-                }
-            }
-        }
-    }
-}
-
-fn random_click_id(window: &Window) -> ClickId {
-    let mut bytes = [0u8; 16];
-    if let Ok(crypto) = window.crypto() {
-        let _ = crypto.get_random_values_with_u8_array(&mut bytes);
-    }
-    ClickId::from_bytes(bytes)
-}
-
-fn now_ms() -> u64 {
-    // Date.now() is a non-negative integer number of milliseconds.
-    js_sys::Date::now() as u64
-}
-
-/// Candidate cookie domains, shortest first; empty for IP addresses and single-label hosts.
-fn cookie_domains(host: &str) -> Vec<String> {
-    if !host.contains('.') || host.bytes().all(|b| b.is_ascii_digit() || b == b'.') || host.contains(':') {
-        return Vec::new();
-    }
-    let labels: Vec<&str> = host.split('.').collect();
-    (2..=labels.len()).map(|n| labels[labels.len() - n..].join(".")).collect()
-}
-
-struct Store {
-    doc: Option<HtmlDocument>,
-    storage: Option<web_sys::Storage>,
+struct Tracker {
+    options: Options,
+    api: JsValue,
+    document: Node,
+    link_selector: String,
+    landing_url: String,
+    host: String,
     secure: bool,
-    max_age_s: u64,
-    domain: Option<String>,
+    url: Option<UrlReferral>,
+    consent: bool,
+    active: Option<ReferralCookie>,
+    /// The `client_reference_id` written into the page; empty while there is none.
+    value: String,
+    observer: Option<Observer>,
+    on_click: JsValue,
+    on_defined: JsValue,
+    watched_names: Vec<String>,
+    /// sha256 of an identified email waiting for consent or a click.
+    lead: Option<String>,
+    ready: Vec<JsValue>,
+    started: bool,
 }
 
-impl Store {
-    fn read(&self) -> Option<ReferralCookie> {
-        let from_cookie = self.doc.as_ref().and_then(|d| d.cookie().ok()).and_then(|c| ReferralCookie::find_in(&c));
-        from_cookie.or_else(|| {
-            let value = self.storage.as_ref()?.get_item(COOKIE_NAME).ok()??;
-            let stored = ReferralCookie::parse_value(&value)?;
-            (now_ms().saturating_sub(stored.set_at_ms) <= self.max_age_s * 1000).then_some(stored)
-        })
+/// The page's one tracker; a second `start` replaces it.
+struct Slot(RefCell<Option<Tracker>>);
+// The tracker runs on the page's one thread.
+#[allow(unsafe_code)]
+unsafe impl Sync for Slot {}
+static TRACKER: Slot = Slot(RefCell::new(None));
+
+/// Runs `f` on the tracker unless there is none or it is busy (a page callback re-entering).
+fn with<R>(f: impl FnOnce(&mut Tracker) -> R) -> Option<R> {
+    let mut slot = TRACKER.0.try_borrow_mut().ok()?;
+    slot.as_mut().map(f)
+}
+
+fn closure(f: impl FnMut(JsValue) + 'static) -> JsValue {
+    Closure::<dyn FnMut(JsValue)>::new(f).into_js_value()
+}
+
+impl Tracker {
+    fn link(&self, el: &Node) {
+        if let Some(current) = el.attr("href")
+            && let Some(next) = href::decorate_href(&current, &self.value, &self.options.link_hosts, self.options.override_foreign)
+        {
+            el.set_attr("href", &next);
+        }
     }
 
-    fn write_cookie(&self, doc: &HtmlDocument, value: &str, domain: Option<&str>, max_age: u64) {
-        let mut c = format!("{COOKIE_NAME}={value}; Path=/; Max-Age={max_age}; SameSite=Lax");
-        if let Some(d) = domain {
-            c.push_str("; Domain=");
-            c.push_str(d);
+    fn widget(&self, el: &Node) {
+        let current = el.attr(ATTRIBUTE).unwrap_or_default();
+        if current != self.value && (current.is_empty() || self.options.override_foreign || ClientReferenceId::looks_like_ours(&current)) {
+            el.set_attr(ATTRIBUTE, &self.value);
         }
-        if self.secure {
-            c.push_str("; Secure");
-        }
-        let _ = doc.set_cookie(&c);
     }
 
-    fn write(&self, cookie: &ReferralCookie, host: &str) {
-        let value = cookie.to_value();
-        if let Some(doc) = &self.doc {
-            match &self.domain {
-                Some(d) => self.write_cookie(doc, &value, Some(d), self.max_age_s),
-                // The shortest parent domain the browser accepts is the registrable domain.
+    /// Decorates everything under `root` (not `root` itself) and watches the open shadow roots
+    /// and not-yet-defined custom elements found there.
+    fn scan(&mut self, root: &Node) {
+        for el in root.query_all(&self.link_selector).elements() {
+            self.link(&el);
+        }
+        for el in root.query_all(WIDGETS).elements() {
+            self.widget(&el);
+        }
+        for el in root.query_all(HOSTS).elements() {
+            if let Some(shadow) = el.shadow_root() {
+                self.watch(&shadow);
+            }
+        }
+        for el in root.query_all(UNDEFINED_ELEMENTS).elements() {
+            self.when_defined(&el);
+        }
+    }
+
+    /// Observes `root` (the document or an open shadow root) and decorates what is in it.
+    fn watch(&mut self, root: &Node) {
+        if let Some(observer) = &self.observer {
+            invoke(observer, "observe", root, &js::json(OBSERVE));
+        }
+        self.scan(root);
+    }
+
+    /// A custom element whose definition (and so perhaps its shadow root) is still to come:
+    /// the page is scanned again once it is defined.
+    fn when_defined(&mut self, el: &Node) {
+        // A customized built-in (`<button is="x-buy">`) waits for its `is` name.
+        let name = el.attr("is").unwrap_or_else(|| get(el, "localName").as_string().unwrap_or_default());
+        if name.is_empty() || self.watched_names.contains(&name) {
+            return;
+        }
+        let registry = get(&js::global(), "customElements");
+        let promise = invoke(&registry, "whenDefined", &JsValue::from_str(&name), &JsValue::UNDEFINED);
+        invoke(&promise, "then", &self.on_defined, &JsValue::UNDEFINED);
+        self.watched_names.push(name);
+    }
+
+    /// An element added to the page, with everything inside it.
+    fn added(&mut self, el: &Node) {
+        if el.matches(&self.link_selector) {
+            self.link(el);
+        } else if el.matches(WIDGETS) {
+            self.widget(el);
+        } else if el.matches(UNDEFINED_ELEMENTS) {
+            self.when_defined(el);
+        }
+        if let Some(shadow) = el.shadow_root() {
+            self.watch(&shadow);
+        }
+        if el.child_count() > 0 {
+            self.scan(el);
+        }
+    }
+
+    fn mutations(&mut self, records: &JsValue) {
+        if self.value.is_empty() {
+            return;
+        }
+        for record in records.unchecked_ref::<js::List>().items() {
+            let target: Node = get(&record, "target").unchecked_into();
+            match get(&record, "attributeName").as_string().as_deref() {
+                Some("href") if target.node_type() == 1 && target.matches(&self.link_selector) => self.link(&target),
+                Some(ATTRIBUTE) if target.node_type() == 1 && target.matches(WIDGETS) => self.widget(&target),
+                Some(_) => {}
                 None => {
-                    let stored = cookie_domains(host).iter().any(|d| {
-                        self.write_cookie(doc, &value, Some(d), self.max_age_s);
-                        doc.cookie().ok().is_some_and(|c| c.contains(&value))
-                    });
-                    if !stored {
-                        self.write_cookie(doc, &value, None, self.max_age_s);
+                    let added: js::List = get(&record, "addedNodes").unchecked_into();
+                    for el in added.elements() {
+                        self.added(&el);
                     }
                 }
             }
         }
-        if let Some(s) = &self.storage {
-            let _ = s.set_item(COOKIE_NAME, &value);
+    }
+
+    /// A click anywhere (capture phase, so before the page's own handlers): the payment link on
+    /// the event's composed path is decorated before the browser follows it.
+    fn clicked(&self, event: &JsValue) {
+        if self.value.is_empty() {
+            return;
+        }
+        let path: js::List = invoke(event, "composedPath", &JsValue::UNDEFINED, &JsValue::UNDEFINED).unchecked_into();
+        if let Some(link) = path.elements().find(|n| n.matches(&self.link_selector)) {
+            self.link(&link);
         }
     }
-}
 
-fn report(window: &Window, endpoint: &str, event: &ClickEvent) {
-    if endpoint.is_empty() {
-        // No data-endpoint on the tag: nowhere to report to (not the merchant's own origin).
-        return;
+    fn store(&self) -> Store {
+        Store::new(&self.document, &self.options, self.secure)
     }
-    let url = format!("{}/v1/clicks", endpoint.trim_end_matches('/'));
-    // A text body is a CORS-safelisted beacon: no preflight.
-    let _ = window.navigator().send_beacon_with_opt_str(&url, Some(&event.to_form()));
-}
 
-type Callback = Closure<dyn FnMut(js_sys::Array)>;
-
-/// The page's one observer; a second `start` replaces it rather than adding another.
-struct Slot(RefCell<Option<(MutationObserver, Callback)>>);
-// The tracker runs on the page's one thread.
-#[allow(unsafe_code)]
-unsafe impl Sync for Slot {}
-static OBSERVER: Slot = Slot(RefCell::new(None));
-
-fn stop_observing() {
-    if let Some((observer, _callback)) = OBSERVER.0.borrow_mut().take() {
-        observer.disconnect();
+    /// Consent is given (or not needed): decide, store, report, decorate.
+    fn activate(&mut self) {
+        if self.active.is_some() {
+            return;
+        }
+        let store = self.store();
+        let window = &self.options;
+        let decision = decide(self.url.clone(), store.read(window.window_days), window.first_click, js::now_ms(), || {
+            ClickId::from_bytes(js::random_bytes())
+        });
+        let Some(active) = decision.active else { return };
+        if decision.store {
+            store.write(&active, &self.host);
+        }
+        if let (Some((code, click_id)), Some(site)) = (decision.report, self.options.site.clone()) {
+            let query = href::page_parts(&self.landing_url).2;
+            let event = ClickEvent {
+                site,
+                code,
+                click_id,
+                landing_url: self.landing_url.clone(),
+                referrer: get(&self.document, "referrer").as_string().unwrap_or_default(),
+                utm: referral::utm_from_query(query),
+            };
+            self.send("/v1/clicks", &event.to_form());
+        }
+        self.value = ClientReferenceId::new(active.click_id, active.code.clone()).format();
+        self.publish(&active);
+        self.active = Some(active);
+        self.send_lead();
+        let document = self.document.clone();
+        // The page as it is now, then every change: observe after the first pass, so the
+        // tracker's own writes do not come back as mutations.
+        self.scan(&document);
+        self.observer = Some(Observer::new(&closure(|records| {
+            with(|t| t.mutations(&records));
+        })));
+        self.watch(&document);
+        for kind in ["click", "auxclick"] {
+            invoke3(&document, "addEventListener", &JsValue::from_str(kind), &self.on_click, &JsValue::TRUE);
+        }
     }
-}
 
-fn observe(document: &Document, decorator: Rc<Decorator>) {
-    let callback: Callback = Closure::new(move |records: js_sys::Array| decorator.records(&records));
-    let Ok(observer) = MutationObserver::new(callback.as_ref().unchecked_ref()) else { return };
-    let init = MutationObserverInit::new();
-    init.set_child_list(true);
-    init.set_subtree(true);
-    init.set_attributes(true);
-    let filter = js_sys::Array::of2(&JsValue::from_str("href"), &JsValue::from_str(ATTRIBUTE));
-    init.set_attribute_filter(&filter);
-    if let Some(root) = document.document_element() {
-        let _ = observer.observe_with_options(&root, &init);
+    /// Consent withdrawn: forget the referral, stop decorating.
+    fn deactivate(&mut self) {
+        self.stop();
+        self.store().clear(&self.host);
+        self.active = None;
+        self.value.clear();
+        set(&self.api, "referral", &JsValue::NULL);
+        set(&self.api, "clientReferenceId", &JsValue::NULL);
     }
-    *OBSERVER.0.borrow_mut() = Some((observer, callback));
-}
 
-/// Starts the tracker; called by the loader with the script tag's `data-` attributes.
-#[wasm_bindgen]
-pub fn start(site: &str, endpoint: &str, link_domains: &str, cookie_domain: &str, window_days: u32) {
-    stop_observing();
-    let Some(window) = web_sys::window() else { return };
-    let Some(document) = window.document() else { return };
-    let location = window.location();
-    let search = location.search().unwrap_or_default();
-    let host = location.hostname().unwrap_or_default();
-    let days = if window_days == 0 { payref_shared::cookie::DEFAULT_WINDOW_DAYS } else { window_days };
-    let store = Store {
-        doc: document.clone().dyn_into::<HtmlDocument>().ok(),
-        storage: window.local_storage().ok().flatten(),
-        secure: location.protocol().is_ok_and(|p| p == "https:"),
-        max_age_s: u64::from(days) * 86_400,
-        domain: (!cookie_domain.is_empty()).then(|| cookie_domain.to_owned()),
-    };
-    let url_referral = referral::from_query(&search, &DEFAULT_REFERRAL_PARAMS);
-    let cookie = match decide(url_referral, store.read(), now_ms(), || random_click_id(&window)) {
-        Decision::Nothing => return,
-        Decision::Keep(cookie) => cookie,
-        Decision::Store { cookie, report: should_report } => {
-            store.write(&cookie, &host);
-            if should_report && let Ok(site) = SiteKey::parse(site) {
-                let event = ClickEvent {
-                    site,
-                    code: cookie.code.clone(),
-                    click_id: cookie.click_id,
-                    landing_url: location.href().unwrap_or_default(),
-                    referrer: document.referrer(),
-                    utm: referral::utm_from_query(&search),
-                };
-                report(&window, endpoint, &event);
+    fn stop(&mut self) {
+        if let Some(observer) = self.observer.take() {
+            invoke(&observer, "disconnect", &JsValue::UNDEFINED, &JsValue::UNDEFINED);
+        }
+        for kind in ["click", "auxclick"] {
+            invoke3(&self.document, "removeEventListener", &JsValue::from_str(kind), &self.on_click, &JsValue::TRUE);
+        }
+    }
+
+    /// `window.payref.referral` and `.clientReferenceId`, for client- and server-side Checkout.
+    fn publish(&self, active: &ReferralCookie) {
+        let mut referral = String::from(r#"{"code":""#);
+        referral.push_str(active.code.as_str());
+        referral.push_str(r#"","clickId":""#);
+        referral.push_str(&active.click_id.to_text());
+        referral.push_str(r#""}"#);
+        // Code and click id are [A-Za-z0-9_-]: nothing to escape.
+        set(&self.api, "referral", &js::json(&referral));
+        set(&self.api, "clientReferenceId", &JsValue::from_str(&self.value));
+    }
+
+    /// POSTs a form body to the edge: a beacon (a text body needs no CORS preflight), or a
+    /// keepalive fetch where beacons are missing or refused.
+    fn send(&self, path: &str, body: &str) {
+        if self.options.endpoint.is_empty() {
+            return;
+        }
+        let mut url = self.options.endpoint.clone();
+        url.push_str(path);
+        let (url, body) = (JsValue::from_str(&url), JsValue::from_str(body));
+        let global = js::global();
+        if invoke(&get(&global, "navigator"), "sendBeacon", &url, &body).as_bool() == Some(true) {
+            return;
+        }
+        let init = js::json(r#"{"method":"POST","keepalive":true,"mode":"no-cors"}"#);
+        set(&init, "body", &body);
+        let request = invoke(&global, "fetch", &url, &init);
+        // A failed request is not the page's error: Function.prototype is a no-op handler.
+        invoke(&request, "catch", &get(&get(&global, "Function"), "prototype"), &JsValue::UNDEFINED);
+    }
+
+    fn send_lead(&mut self) {
+        let (Some(active), Some(site)) = (&self.active, &self.options.site) else { return };
+        let Some(email_sha256) = self.lead.take() else { return };
+        let event = LeadEvent { site: site.clone(), click_id: active.click_id, email_sha256 };
+        self.send("/v1/identify", &event.to_form());
+    }
+
+    /// One `payref(name, argument)` call; returns a `ready` callback to run once the tracker
+    /// is free again.
+    fn command(&mut self, args: &JsValue) -> Option<JsValue> {
+        let args: &js::List = args.unchecked_ref();
+        let argument = JsValue::from(args.at(1));
+        match JsValue::from(args.at(0)).as_string().as_deref() {
+            Some("consent") => match argument.as_bool() {
+                Some(true) => {
+                    self.consent = true;
+                    if self.started {
+                        self.activate();
+                    }
+                }
+                Some(false) => {
+                    self.consent = false;
+                    self.deactivate();
+                }
+                None => js::warn("payref: consent takes true or false"),
+            },
+            Some("identify") => match get(&argument, "email").as_string() {
+                Some(email) if payref_shared::email::plausible(&email) => {
+                    self.lead = Some(payref_shared::email::sha256_hex(&email));
+                    if self.consent && self.started {
+                        self.send_lead();
+                    }
+                }
+                _ => js::warn("payref: identify takes {email: 'name@example.com'}"),
+            },
+            Some("ready") if argument.is_function() => {
+                if self.started {
+                    return Some(argument);
+                }
+                self.ready.push(argument);
             }
-            cookie
+            _ => js::warn("payref: unknown command; use ready, identify or consent"),
         }
+        None
+    }
+}
+
+/// Calls a `ready` callback with the API (outside the tracker's borrow: it may call back in).
+fn ready(callback: &JsValue) {
+    let api = with(|t| t.api.clone()).unwrap_or(JsValue::UNDEFINED);
+    js::call(callback, &api, &api);
+}
+
+fn command(args: &JsValue) {
+    if let Some(Some(callback)) = with(|t| t.command(args)) {
+        ready(&callback);
+    }
+}
+
+/// Starts the tracker. `options` is the script tag's `dataset` (or the module build's options
+/// object); `api` is `window.payref`, the queue stub whose `q` holds the calls made so far.
+#[wasm_bindgen]
+pub fn start(options: &JsValue, api: &JsValue) {
+    if let Some(mut old) = TRACKER.0.try_borrow_mut().ok().and_then(|mut t| t.take()) {
+        old.stop();
+    }
+    let (options, warnings) = Options::read(|key| js::text(&get(options, key)));
+    for warning in warnings {
+        js::warn(warning);
+    }
+    let global = js::global();
+    let landing_url = get(&get(&global, "location"), "href").as_string().unwrap_or_default();
+    let (secure, host, query) = href::page_parts(&landing_url);
+    let url = referral::from_query(query, &options.params);
+    let gpc = options.respect_gpc && get(&get(&global, "navigator"), "globalPrivacyControl").as_bool() == Some(true);
+    let tracker = Tracker {
+        link_selector: options.link_selector(),
+        consent: !options.consent_required && !gpc,
+        options,
+        api: api.clone(),
+        document: get(&global, "document").unchecked_into(),
+        host: String::from(host),
+        secure,
+        landing_url: landing_url.clone(),
+        url,
+        active: None,
+        value: String::new(),
+        observer: None,
+        on_click: closure(|event| {
+            with(|t| t.clicked(&event));
+        }),
+        on_defined: closure(|_| {
+            with(|t| {
+                let document = t.document.clone();
+                t.scan(&document);
+            });
+        }),
+        watched_names: Vec::new(),
+        lead: None,
+        ready: Vec::new(),
+        started: false,
     };
-    let decorator = Rc::new(Decorator {
-        value: ClientReferenceId::new(cookie.click_id, cookie.code).format(),
-        link_hosts: link_domains.split(',').map(str::trim).filter(|d| !d.is_empty()).map(str::to_owned).collect(),
+    set(api, "referral", &JsValue::NULL);
+    set(api, "clientReferenceId", &JsValue::NULL);
+    let queued = get(api, "q");
+    // Later calls go through the stub's `q.push`, straight to the tracker.
+    let queue = js::json("{}");
+    set(&queue, "push", &closure(|args| command(&args)));
+    set(api, "q", &queue);
+    if let Ok(mut slot) = TRACKER.0.try_borrow_mut() {
+        *slot = Some(tracker);
+    }
+    if queued.is_object() {
+        for args in queued.unchecked_ref::<js::List>().items() {
+            command(&args);
+        }
+    }
+    let callbacks = with(|t| {
+        t.started = true;
+        if t.consent {
+            t.activate();
+        }
+        core::mem::take(&mut t.ready)
     });
-    decorator.within(document.query_selector_all(SELECTOR).ok());
-    observe(&document, decorator);
+    for callback in callbacks.unwrap_or_default() {
+        ready(&callback);
+    }
 }

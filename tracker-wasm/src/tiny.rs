@@ -58,34 +58,54 @@ impl State {
     }
 }
 
+impl State {
+    /// The free list of a size class (`class_of` only returns classes below `CLASSES`).
+    fn head(&mut self, class: usize) -> &mut usize {
+        let slot = self.free.get_mut(class);
+        // SAFETY: class_of checked the bound; saying so spares a panicking bounds check.
+        unsafe { core::hint::assert_unchecked(slot.is_some()) };
+        slot.unwrap_or_else(|| unreachable_stop())
+    }
+}
+
+fn unreachable_stop() -> ! {
+    core::arch::wasm32::unreachable()
+}
+
 unsafe impl GlobalAlloc for Tiny {
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
         let st = unsafe { &mut *self.state.get() };
-        match class_of(&layout) {
+        let p = match class_of(&layout) {
             Some(c) => {
-                let head = st.free[c];
+                let head = *st.head(c);
                 if head != 0 {
-                    st.free[c] = unsafe { *(head as *const usize) };
+                    *st.head(c) = unsafe { *(head as *const usize) };
                     return head as *mut u8;
                 }
                 let size = 1 << (c + MIN_SHIFT);
                 unsafe { st.bump(size, size.min(PAGE)) }
             }
             None => unsafe { st.bump(layout.size(), layout.align().max(16)) },
+        };
+        // Out of memory stops the tracker here rather than returning null: then no caller
+        // carries Rust's out-of-memory report, which would bring the formatting machinery.
+        if p.is_null() {
+            unreachable_stop();
         }
+        p
     }
 
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         // Blocks beyond the largest class are not reused (the tracker never makes them).
         if let Some(c) = class_of(&layout) {
             let st = unsafe { &mut *self.state.get() };
-            unsafe { *(ptr as *mut usize) = st.free[c] };
-            st.free[c] = ptr as usize;
+            unsafe { *(ptr as *mut usize) = *st.head(c) };
+            *st.head(c) = ptr as usize;
         }
     }
 }
 
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo<'_>) -> ! {
-    core::arch::wasm32::unreachable()
+    unreachable_stop()
 }

@@ -9,6 +9,9 @@ use anyhow::{Context, bail};
 use crate::Ctx;
 use crate::process::run;
 
+/// Most bytes the hand-written loader and queue stub may take, minified.
+pub const LOADER_BUDGET: u64 = 600;
+
 /// FNV-1a 64: a stable content hash for cache-busting file names.
 fn content_hash(bytes: &[u8]) -> String {
     let hash = bytes.iter().fold(0xcbf2_9ce4_8422_2325_u64, |h, &b| (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3));
@@ -74,6 +77,13 @@ pub fn build_tracker(ctx: &Ctx) -> anyhow::Result<()> {
     std::fs::write(dist.join(&wasm_name), &bytes)?;
 
     let loader = read(&ctx.root.join("tracker-wasm/js/loader.js"))?.replace("__WASM__", &wasm_name);
+    // The only hand-written JavaScript in payref.js: the loader with its queue stub.
+    std::fs::write(work.join("loader.js"), &loader)?;
+    minify(ctx, &work.join("loader.js"), &work.join("loader.min.js"), false)?;
+    let loader_bytes = std::fs::metadata(work.join("loader.min.js"))?.len();
+    if loader_bytes > LOADER_BUDGET {
+        bail!("the tracker's loader and queue stub are {loader_bytes} bytes minified, over the {LOADER_BUDGET}-byte budget");
+    }
     let classic_src = format!("(function(){{\n{}\n{loader}\n}})();\n", read(&classic.join("payref_tracker.js"))?);
     std::fs::write(work.join("payref.js"), classic_src)?;
     minify(ctx, &work.join("payref.js"), &dist.join("payref.js"), false)?;
@@ -82,7 +92,11 @@ pub fn build_tracker(ctx: &Ctx) -> anyhow::Result<()> {
     let module_src = format!("{}\n{entry}", read(&esm.join("payref_tracker.js"))?);
     std::fs::write(work.join("payref.mjs"), module_src)?;
     minify(ctx, &work.join("payref.mjs"), &dist.join("payref.mjs"), true)?;
-    println!("xtask: tracker → {} ({wasm_name}, {} bytes of wasm)", dist.display(), bytes.len());
+    println!(
+        "xtask: tracker → {} ({wasm_name}, {} bytes of wasm; loader and stub {loader_bytes} bytes minified)",
+        dist.display(),
+        bytes.len()
+    );
     Ok(())
 }
 
