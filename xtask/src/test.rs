@@ -1,6 +1,6 @@
 //! `cargo xtask test`: setup, build, a throwaway PostgreSQL, then every test — native unit
 //! tests, the end-to-end suite (real Chromium, real workerd, SQLite and PostgreSQL) and the
-//! tracker's wasm-bindgen tests in Chromium. Ends with one `N passed, N failed, N skipped` line.
+//! tracker's wasm-bindgen tests and its Playwright page suite in Chromium. Ends with one `N passed, N failed, N skipped` line.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -91,6 +91,11 @@ pub fn test(ctx: &Ctx) -> anyhow::Result<bool> {
     run_counted(
         "tracker DOM tests in Chromium (wasm-bindgen-test)",
         &mut cargo(&["test", "-p", "payref-tracker", "--target", "wasm32-unknown-unknown", "--no-fail-fast"]),
+        &mut tally,
+    )?;
+    run_counted(
+        "tracker over every kind of page in Chromium (Playwright)",
+        Command::new("node").arg(ctx.root.join("tests/browser/tracker.mjs")).arg(ctx.dist()).arg("/usr/bin/chromium"),
         &mut tally,
     )?;
     drop(postgres);
