@@ -17,6 +17,9 @@ extern "C" {
     pub type Obj;
     #[wasm_bindgen(method, structural, indexing_getter, catch)]
     fn try_get(this: &Obj, key: &str) -> Result<JsValue, JsValue>;
+    /// `o[key]` with a key made into a JS string once (the per-mutation path).
+    #[wasm_bindgen(method, structural, indexing_getter)]
+    pub fn prop(this: &Obj, key: &JsValue) -> JsValue;
     #[wasm_bindgen(method, structural, indexing_setter, catch)]
     fn try_set(this: &Obj, key: &str, value: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = call)]
@@ -43,14 +46,16 @@ extern "C" {
     pub type Node;
     #[wasm_bindgen(method, structural, getter, js_name = nodeType)]
     pub fn node_type(this: &Node) -> u32;
+    // Selectors and attribute names are JS strings made once (`JsValue::from_str`): passing a
+    // `&str` would decode it from wasm memory on every call, on the per-element path.
     #[wasm_bindgen(method, structural, js_name = querySelectorAll)]
-    pub fn query_all(this: &Node, selector: &str) -> List;
+    pub fn query_all(this: &Node, selector: &JsValue) -> List;
     #[wasm_bindgen(method, structural, js_name = getAttribute)]
-    pub fn attr(this: &Node, name: &str) -> Option<String>;
+    pub fn attr(this: &Node, name: &JsValue) -> Option<String>;
     #[wasm_bindgen(method, structural, js_name = setAttribute)]
-    pub fn set_attr(this: &Node, name: &str, value: &str);
+    pub fn set_attr(this: &Node, name: &JsValue, value: &str);
     #[wasm_bindgen(method, structural)]
-    pub fn matches(this: &Node, selector: &str) -> bool;
+    pub fn matches(this: &Node, selector: &JsValue) -> bool;
     #[wasm_bindgen(method, structural, getter, js_name = shadowRoot)]
     pub fn shadow_root(this: &Node) -> Option<Node>;
     #[wasm_bindgen(method, structural, getter, js_name = childElementCount)]

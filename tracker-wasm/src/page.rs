@@ -25,11 +25,42 @@ const HOSTS: &str = "*:not(a,area,img,input,li,td,tr,th,option,button,label,br,h
 const UNDEFINED_ELEMENTS: &str = ":not(:defined)";
 const OBSERVE: &str = r#"{"childList":true,"subtree":true,"attributes":true,"attributeFilter":["href","client-reference-id"]}"#;
 
+/// The strings the per-element path hands to the DOM, made into JS strings once.
+struct Names {
+    links: JsValue,
+    widgets: JsValue,
+    hosts: JsValue,
+    undefined: JsValue,
+    href: JsValue,
+    attribute: JsValue,
+    is: JsValue,
+    attribute_name: JsValue,
+    target: JsValue,
+    added_nodes: JsValue,
+}
+
+impl Names {
+    fn new(link_selector: &str) -> Self {
+        Self {
+            links: JsValue::from_str(link_selector),
+            widgets: JsValue::from_str(WIDGETS),
+            hosts: JsValue::from_str(HOSTS),
+            undefined: JsValue::from_str(UNDEFINED_ELEMENTS),
+            href: JsValue::from_str("href"),
+            attribute: JsValue::from_str(ATTRIBUTE),
+            is: JsValue::from_str("is"),
+            attribute_name: JsValue::from_str("attributeName"),
+            target: JsValue::from_str("target"),
+            added_nodes: JsValue::from_str("addedNodes"),
+        }
+    }
+}
+
 struct Tracker {
     options: Options,
+    names: Names,
     api: JsValue,
     document: Node,
-    link_selector: String,
     landing_url: String,
     host: String,
     secure: bool,
@@ -67,35 +98,35 @@ fn closure(f: impl FnMut(JsValue) + 'static) -> JsValue {
 
 impl Tracker {
     fn link(&self, el: &Node) {
-        if let Some(current) = el.attr("href")
+        if let Some(current) = el.attr(&self.names.href)
             && let Some(next) = href::decorate_href(&current, &self.value, &self.options.link_hosts, self.options.override_foreign)
         {
-            el.set_attr("href", &next);
+            el.set_attr(&self.names.href, &next);
         }
     }
 
     fn widget(&self, el: &Node) {
-        let current = el.attr(ATTRIBUTE).unwrap_or_default();
+        let current = el.attr(&self.names.attribute).unwrap_or_default();
         if current != self.value && (current.is_empty() || self.options.override_foreign || ClientReferenceId::looks_like_ours(&current)) {
-            el.set_attr(ATTRIBUTE, &self.value);
+            el.set_attr(&self.names.attribute, &self.value);
         }
     }
 
     /// Decorates everything under `root` (not `root` itself) and watches the open shadow roots
     /// and not-yet-defined custom elements found there.
     fn scan(&mut self, root: &Node) {
-        for el in root.query_all(&self.link_selector).elements() {
+        for el in root.query_all(&self.names.links).elements() {
             self.link(&el);
         }
-        for el in root.query_all(WIDGETS).elements() {
+        for el in root.query_all(&self.names.widgets).elements() {
             self.widget(&el);
         }
-        for el in root.query_all(HOSTS).elements() {
+        for el in root.query_all(&self.names.hosts).elements() {
             if let Some(shadow) = el.shadow_root() {
                 self.watch(&shadow);
             }
         }
-        for el in root.query_all(UNDEFINED_ELEMENTS).elements() {
+        for el in root.query_all(&self.names.undefined).elements() {
             self.when_defined(&el);
         }
     }
@@ -112,7 +143,7 @@ impl Tracker {
     /// the page is scanned again once it is defined.
     fn when_defined(&mut self, el: &Node) {
         // A customized built-in (`<button is="x-buy">`) waits for its `is` name.
-        let name = el.attr("is").unwrap_or_else(|| get(el, "localName").as_string().unwrap_or_default());
+        let name = el.attr(&self.names.is).unwrap_or_else(|| get(el, "localName").as_string().unwrap_or_default());
         if name.is_empty() || self.watched_names.contains(&name) {
             return;
         }
@@ -124,11 +155,11 @@ impl Tracker {
 
     /// An element added to the page, with everything inside it.
     fn added(&mut self, el: &Node) {
-        if el.matches(&self.link_selector) {
+        if el.matches(&self.names.links) {
             self.link(el);
-        } else if el.matches(WIDGETS) {
+        } else if el.matches(&self.names.widgets) {
             self.widget(el);
-        } else if el.matches(UNDEFINED_ELEMENTS) {
+        } else if el.matches(&self.names.undefined) {
             self.when_defined(el);
         }
         if let Some(shadow) = el.shadow_root() {
@@ -144,13 +175,26 @@ impl Tracker {
             return;
         }
         for record in records.unchecked_ref::<js::List>().items() {
-            let target: Node = get(&record, "target").unchecked_into();
-            match get(&record, "attributeName").as_string().as_deref() {
-                Some("href") if target.node_type() == 1 && target.matches(&self.link_selector) => self.link(&target),
-                Some(ATTRIBUTE) if target.node_type() == 1 && target.matches(WIDGETS) => self.widget(&target),
+            // MutationRecords are plain platform objects: reading them cannot throw.
+            let record: &js::Obj = record.unchecked_ref();
+            let attribute = record.prop(&self.names.attribute_name).as_string();
+            let target = |t: &Self| -> Node { record.prop(&t.names.target).unchecked_into() };
+            match attribute.as_deref() {
+                Some("href") => {
+                    let target = target(self);
+                    if target.node_type() == 1 && target.matches(&self.names.links) {
+                        self.link(&target);
+                    }
+                }
+                Some(ATTRIBUTE) => {
+                    let target = target(self);
+                    if target.node_type() == 1 && target.matches(&self.names.widgets) {
+                        self.widget(&target);
+                    }
+                }
                 Some(_) => {}
                 None => {
-                    let added: js::List = get(&record, "addedNodes").unchecked_into();
+                    let added: js::List = record.prop(&self.names.added_nodes).unchecked_into();
                     for el in added.elements() {
                         self.added(&el);
                     }
@@ -166,7 +210,7 @@ impl Tracker {
             return;
         }
         let path: js::List = invoke(event, "composedPath", &JsValue::UNDEFINED, &JsValue::UNDEFINED).unchecked_into();
-        if let Some(link) = path.elements().find(|n| n.matches(&self.link_selector)) {
+        if let Some(link) = path.elements().find(|n| n.matches(&self.names.links)) {
             self.link(&link);
         }
     }
@@ -345,7 +389,7 @@ pub fn start(options: &JsValue, api: &JsValue) {
     let url = referral::from_query(query, &options.params);
     let gpc = options.respect_gpc && get(&get(&global, "navigator"), "globalPrivacyControl").as_bool() == Some(true);
     let tracker = Tracker {
-        link_selector: options.link_selector(),
+        names: Names::new(&options.link_selector()),
         consent: !options.consent_required && !gpc,
         options,
         api: api.clone(),
