@@ -43,6 +43,11 @@ pub fn bench(ctx: &Ctx) -> anyhow::Result<()> {
         ("tracker payref.js (brotli)", brotli_size(&glue)?, None),
         // The budget: everything the tag loads, brotli, 8 KB (aim: 5 KB).
         ("tracker total (brotli)", brotli_size(&wasm)? + brotli_size(&glue)?, Some(8 * 1024)),
+        (
+            "tracker loader + stub (min.)",
+            std::fs::metadata(ctx.root.join("target/dist/.tracker-work/loader.min.js"))?.len(),
+            Some(crate::tracker_dist::LOADER_BUDGET),
+        ),
         ("worker bundle wasm (gzip)", gzip_size(&ctx.root.join("edge/build/index_bg.wasm"))?, Some(400 * 1024)),
     ];
     println!("\n{:<28} {:>12} {:>12} {:>10}", "figure", "bytes", "goal", "ratio");
@@ -52,6 +57,7 @@ pub fn bench(ctx: &Ctx) -> anyhow::Result<()> {
             None => println!("{name:<28} {bytes:>12} {:>12} {:>10}", "-", "-"),
         }
     }
+    tracker_speed(ctx)?;
     // The origin's ratios, measured in a release build side by side in one process.
     println!("\n{:<28} {:>12} {:>12} {:>10}", "figure", "value", "goal", "of goal");
     let status = Command::new("cargo")
@@ -60,5 +66,45 @@ pub fn bench(ctx: &Ctx) -> anyhow::Result<()> {
         .status()
         .context("running the origin bench")?;
     anyhow::ensure!(status.success(), "the origin bench failed ({status})");
+    Ok(())
+}
+
+/// The tracker against the plain-JavaScript tracker committed beside the bench
+/// (`tests/browser/bench/plain.js`), in Chromium, alternating, medians of 9 rounds.
+fn tracker_speed(ctx: &Ctx) -> anyhow::Result<()> {
+    let out = Command::new("node")
+        .arg(ctx.root.join("tests/browser/bench.mjs"))
+        .arg(ctx.dist())
+        .arg("/usr/bin/chromium")
+        .output()
+        .context("running the tracker bench")?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    let figures: serde_json::Value = serde_json::from_str(text.trim())
+        .with_context(|| format!("the tracker bench printed no figures: {text}{}", String::from_utf8_lossy(&out.stderr)))?;
+    anyhow::ensure!(out.status.success(), "the tracker bench found problems: {}", figures["problems"]);
+    let f = |path: [&str; 2]| figures[path[0]][path[1]].as_f64().unwrap_or(f64::NAN);
+    let r = |name: &str| figures[name].as_f64().unwrap_or(f64::NAN);
+    println!("\n{:<44} {:>10} {:>10} {:>8} {:>6}", "tracker (Chromium, medians)", "rust", "plain JS", "ratio", "goal");
+    let rows = [
+        ("decorate 10,000 links (ms)", f(["decorate_10k_ms", "rust"]), f(["decorate_10k_ms", "js"]), r("decorate_ratio"), "<= 1.0"),
+        (
+            "observer, per link added (µs)",
+            f(["observe_per_link_us", "rust"]),
+            f(["observe_per_link_us", "js"]),
+            r("observe_ratio"),
+            "<= 1.0",
+        ),
+        (
+            "  same, less the page's own append (µs)",
+            f(["observe_per_link_us", "rust"]) - f(["observe_per_link_us", "none"]),
+            f(["observe_per_link_us", "js"]) - f(["observe_per_link_us", "none"]),
+            r("observe_net_ratio"),
+            "",
+        ),
+        ("script start → small page decorated (ms)", f(["small_page_ms", "rust"]), f(["small_page_ms", "js"]), r("small_page_ratio"), "-"),
+    ];
+    for (name, rust, js, ratio, goal) in rows {
+        println!("{name:<44} {rust:>10.2} {js:>10.2} {ratio:>8.2} {goal:>6}");
+    }
     Ok(())
 }
