@@ -4,7 +4,7 @@
 //! page adds later, inside open shadow roots and at click time.
 //!
 //! The decisions live in plain modules ([`href`], [`options`], [`referral`], [`visit`]) tested
-//! natively; the browser glue ([`js`], `page`, `store`) only compiles for wasm32.
+//! natively; the browser glue ([`js`], `page`, `decorate`, `store`) only compiles for wasm32.
 //!
 //! Shadow roots: open ones are found and observed; closed ones (`attachShadow({mode:
 //! 'closed'})`) are out of reach of any script but their owner's, so links inside them are not
@@ -22,6 +22,8 @@ pub mod options;
 pub mod referral;
 pub mod visit;
 
+#[cfg(target_arch = "wasm32")]
+mod decorate;
 #[cfg(target_arch = "wasm32")]
 pub mod js;
 #[cfg(target_arch = "wasm32")]
