@@ -6,7 +6,7 @@ import { createServer } from 'node:http';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { launch, serveTracker } from './common.mjs';
 
 const [dist, executablePath, roundsArg] = process.argv.slice(2);
 const ROUNDS = +roundsArg || 9;
@@ -81,22 +81,13 @@ const server = createServer((req, res) => {
   if (url.pathname === '/bench/harness') return res.writeHead(200, { 'content-type': 'text/html' }).end(harness(tracker));
   if (url.pathname === '/bench/small') return res.writeHead(200, { 'content-type': 'text/html' }).end(small(tracker));
   if (url.pathname === '/bench/plain.js') return res.writeHead(200, { 'content-type': 'text/javascript' }).end(plain);
-  if (url.pathname.startsWith('/t/')) {
-    const name = url.pathname.slice(3).replace(/[^\w.-]/g, '');
-    const type = name.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
-    try { return res.writeHead(200, { 'content-type': type }).end(readFileSync(join(dist, name))); } catch { /* 404 */ }
-  }
+  if (url.pathname.startsWith('/t/')) return serveTracker(dist, url.pathname, res);
   res.writeHead(404).end();
 });
 await new Promise((ok) => server.listen(0, '127.0.0.1', ok));
 const base = `http://127.0.0.1:${server.address().port}`;
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch(executablePath);
 
 async function inPage(url, fn) {
   const ctx = await browser.newContext();

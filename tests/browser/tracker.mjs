@@ -4,14 +4,10 @@
 // Usage: node tracker.mjs <dist/tracker dir> <chromium path>
 // Prints one line per test and a libtest-style summary; exits non-zero when a test failed.
 import { createServer } from 'node:http';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { chromium } from 'playwright-core';
+import { USER_AGENT, launch, serveTracker } from './common.mjs';
 
 const [dist, executablePath] = process.argv.slice(2);
-const USER_AGENT =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
 
 /** Requests the "edge" received: {path, body, host}. */
 let beacons = [];
@@ -30,16 +26,7 @@ const server = createServer((req, res) => {
     return;
   }
   if (url.pathname === '/favicon.ico') return res.writeHead(204).end();
-  if (url.pathname.startsWith('/t/')) {
-    try {
-      const file = readFileSync(join(dist, url.pathname.slice(3).replace(/[^\w.-]/g, '')));
-      const type = url.pathname.endsWith('.wasm') ? 'application/wasm' : 'text/javascript';
-      res.writeHead(200, { 'content-type': type }).end(file);
-    } catch {
-      res.writeHead(404).end();
-    }
-    return;
-  }
+  if (url.pathname.startsWith('/t/')) return serveTracker(dist, url.pathname, res);
   const page = pages.get(url.pathname.slice(1));
   if (!page) return res.writeHead(404).end();
   const { html, headers = {} } = page(url);
@@ -62,12 +49,9 @@ function define(name, body, attrs, opts) {
   pages.set(name, (url) => ({ html: `<!doctype html><html><head>${tag(attrs, opts)}</head><body>${body}</body></html>` }));
 }
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-    '--disable-component-update', '--disable-sync', '--host-resolver-rules=MAP *.shop.test 127.0.0.1, MAP edge.test 127.0.0.1, MAP *.evil.example 127.0.0.1'],
-});
+const browser = await launch(executablePath, [
+  '--host-resolver-rules=MAP *.shop.test 127.0.0.1, MAP edge.test 127.0.0.1, MAP *.evil.example 127.0.0.1',
+]);
 
 /** A fresh browser profile; console errors, warnings and page exceptions are collected. */
 async function context(init) {

@@ -2,18 +2,11 @@
 // browser, waits for the tracker to decorate the page and for its click beacon, and prints
 // what a buyer would meet as JSON.
 // Usage: node visit.mjs <url> <chromium path>
-import { chromium } from 'playwright-core';
+import { USER_AGENT, launch } from './common.mjs';
 
 const [url, executablePath] = process.argv.slice(2);
-const USER_AGENT =
-  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/156.0.0.0 Safari/537.36';
 
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launch(executablePath);
 try {
   const context = await browser.newContext({ userAgent: USER_AGENT });
   const page = await context.newPage();
