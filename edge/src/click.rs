@@ -18,7 +18,8 @@ pub struct Rejection {
 }
 
 impl Rejection {
-    fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
+    /// A rejection with this status, code and message.
+    pub fn new(status: u16, code: &'static str, message: impl Into<String>) -> Self {
         Self { status, code, message: message.into() }
     }
 
@@ -41,6 +42,34 @@ pub fn accept(body: &[u8], received_at_ms: i64, country: Option<String>) -> Resu
     let text = std::str::from_utf8(body).map_err(|_| Rejection::new(400, "invalid_body", "body is not UTF-8"))?;
     let event = EdgeEvent::from_form(text).map_err(|e| Rejection::new(400, "invalid_event", e.to_string()))?;
     Ok(ReceivedEvent { received_at_ms, country, visitor: None, device: None, event })
+}
+
+/// A page's report that it cannot run the tracker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// What went wrong: `csp` (the page's Content-Security-Policy refuses WebAssembly).
+    pub kind: &'static str,
+    /// The site key the tag carries.
+    pub site: payref_shared::SiteKey,
+    /// The page, clipped to the event limit.
+    pub page: String,
+}
+
+/// Parses the loader's `v=1&t=csp&s=<site>&u=<page>` report.
+pub fn diagnostic(body: &[u8]) -> Result<Diagnostic, Rejection> {
+    let bad = |m: &str| Rejection::new(400, "invalid_diagnostic", m.to_owned());
+    let text = std::str::from_utf8(body).map_err(|_| bad("body is not UTF-8"))?;
+    let get = |k| payref_shared::form::get(text, k);
+    if get("v").as_deref() != Some("1") {
+        return Err(bad("field v must be 1"));
+    }
+    let kind = match get("t").as_deref() {
+        Some("csp") => "csp",
+        _ => return Err(bad("field t must be csp")),
+    };
+    let site = payref_shared::SiteKey::parse(&get("s").unwrap_or_default()).map_err(|e| bad(&format!("field s: {e}")))?;
+    let page = payref_shared::event::clip(&get("u").unwrap_or_default(), payref_shared::event::MAX_URL_LEN).to_owned();
+    Ok(Diagnostic { kind, site, page })
 }
 
 /// CORS headers for a response to `origin` (the site's page). Every origin is allowed until
@@ -79,6 +108,16 @@ mod tests {
     fn a_valid_beacon_becomes_a_stamped_event() {
         let e = accept(body().as_bytes(), 42, Some("DE".into())).unwrap();
         assert_eq!((e.received_at_ms, e.country.as_deref()), (42, Some("DE")));
+    }
+
+    #[test]
+    fn diagnostics_are_parsed_and_checked() {
+        let d = diagnostic(b"v=1&t=csp&s=site_demo&u=https%3A%2F%2Fshop.test%2F").unwrap();
+        assert_eq!((d.kind, d.site.as_str(), d.page.as_str()), ("csp", "site_demo", "https://shop.test/"));
+        for bad in [&b"v=2&t=csp&s=site_demo"[..], b"v=1&t=other&s=site_demo", b"v=1&t=csp&s=%3Cb%3E", b"v=1&t=csp", b"\xff"] {
+            let err = diagnostic(bad).unwrap_err();
+            assert_eq!((err.status, err.code), (400, "invalid_diagnostic"), "{}", String::from_utf8_lossy(bad));
+        }
     }
 
     #[test]
