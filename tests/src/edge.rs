@@ -21,6 +21,12 @@ pub struct TestEdge {
 
 /// Starts `wrangler dev` delivering to `origin_url`.
 pub async fn spawn_edge(origin_url: &str) -> TestEdge {
+    spawn_edge_with(origin_url, &[]).await
+}
+
+/// As [`spawn_edge`], with more `[vars]` (name, value) over `wrangler.toml`'s. Configuration is
+/// cached for one second, so a test sees the origin's changes without waiting.
+pub async fn spawn_edge_with(origin_url: &str, vars: &[(&str, &str)]) -> TestEdge {
     let wrangler = crate::required_env("PAYREF_WRANGLER");
     let root = crate::repo_root();
     assert!(root.join("edge/build/index.js").exists(), "edge/build/index.js is missing: run `cargo xtask build`");
@@ -35,6 +41,8 @@ pub async fn spawn_edge(origin_url: &str) -> TestEdge {
         .arg("--persist-to")
         .arg(state.0.join("state"))
         .args(["--var", &format!("EDGE_SECRET:{EDGE_SECRET}"), "--var", &format!("ORIGIN_URL:{origin_url}")])
+        .args(["--var", "CONFIG_TTL_SECONDS:1"])
+        .args(vars.iter().flat_map(|(k, v)| ["--var".to_owned(), format!("{k}:{v}")]))
         .env("WRANGLER_SEND_METRICS", "false")
         .env("WRANGLER_SEND_ERROR_REPORTS", "false")
         .env("CLOUDFLARE_CF_FETCH_ENABLED", "false")

@@ -1,14 +1,29 @@
-//! workers-rs bindings: the fetch routes and the queue consumer. Thin by design; the decisions
-//! are in [`crate::click`] and [`crate::forward`].
+//! workers-rs bindings: the fetch routes and the queue consumers. Thin by design; the decisions
+//! are the plain functions of the crate's other modules.
 
-use worker::{
-    Context, Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method, Request, RequestInit, Response, Result, console_error, event,
-};
+mod config;
+mod queue;
+
+use std::cell::RefCell;
+
+use payref_shared::batch::ReceivedEvent;
+use payref_shared::{ClickId, EdgeEvent, LinkSlug, ReferralCode, ReferralCookie, SiteKey};
+use worker::{Context, Env, Headers, MessageBatch, Method, Request, Response, Result, console_error, console_warn, event};
 
 use crate::click::{self, MAX_BODY_BYTES, Rejection};
-use crate::forward;
+use crate::repeats::RepeatFilter;
+use crate::{bots, redirect, site, visitor};
 
+/// The queue producer binding.
 const QUEUE: &str = "CLICKS";
+/// The rate limiter binding, keyed by visitor hash.
+const RATE_LIMIT: &str = "VISITOR_LIMIT";
+/// Seconds a rate-limited visitor is told to wait (the limiter's period).
+const RETRY_AFTER_SECONDS: &str = "60";
+
+thread_local! {
+    static REPEATS: RefCell<RepeatFilter> = RefCell::new(RepeatFilter::default());
+}
 
 fn now_ms() -> i64 {
     i64::try_from(worker::Date::now().as_millis()).unwrap_or(i64::MAX)
@@ -32,84 +47,179 @@ fn rejection(r: &Rejection, origin: Option<&str>) -> Result<Response> {
     json_response(r.status, r.to_json(), origin)
 }
 
-async fn post_click(mut req: Request, env: &Env, ctx: &Context, origin: Option<&str>) -> Result<Response> {
+fn error(status: u16, code: &'static str, message: impl Into<String>, origin: Option<&str>) -> Result<Response> {
+    rejection(&Rejection::new(status, code, message), origin)
+}
+
+fn no_content(origin: Option<&str>) -> Result<Response> {
+    with_cors(Response::empty()?.with_status(204), origin)
+}
+
+/// Who is asking: user agent and the connecting IP (never stored or forwarded).
+fn client(req: &Request) -> Result<(String, String)> {
+    let ua = req.headers().get("User-Agent")?.unwrap_or_default();
+    let ip = req.headers().get("CF-Connecting-IP")?.unwrap_or_default();
+    Ok((ua, ip))
+}
+
+/// Which events a route takes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Clicks,
+    Identify,
+}
+
+async fn post_event(mut req: Request, env: &Env, ctx: &Context, origin: Option<&str>, route: Route) -> Result<Response> {
     let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return rejection(&Rejection::too_large(), origin);
     }
     let body = req.bytes().await?;
+    let now = now_ms();
     let country = req.cf().and_then(|cf| cf.country());
-    let event = match click::accept(&body, now_ms(), country) {
+    let mut received = match click::accept(&body, now, country) {
         Ok(event) => event,
         Err(r) => return rejection(&r, origin),
     };
-    let message = serde_json::to_string(&event)?;
+    match (&received.event, route) {
+        (EdgeEvent::Click(_), Route::Clicks) | (EdgeEvent::Lead(_), Route::Identify) => {}
+        (EdgeEvent::Click(_), Route::Identify) => return error(400, "wrong_event", "a click goes to /v1/clicks", origin),
+        (EdgeEvent::Lead(_), Route::Clicks) => return error(400, "wrong_event", "an identify goes to /v1/identify", origin),
+    }
+    match config::site(env, ctx, received.event.site()).await {
+        Ok(Some(site)) if !site::origin_allowed(&site, origin) => {
+            return error(403, "origin_not_allowed", "this site does not accept events from this origin", None);
+        }
+        Ok(Some(_)) => {}
+        Ok(None) => return error(403, "unknown_site", "no such site key", origin),
+        // The origin is unreachable and nothing is cached: take the event; the origin checks
+        // the site again when it arrives.
+        Err(e) => console_warn!("payref: site check skipped: {e}"),
+    }
+    let (ua, ip) = client(&req)?;
+    if bots::is_bot(&ua) {
+        return no_content(origin);
+    }
+    let salt = config::visitor_salt(env, ctx).await?;
+    let visitor = visitor::visitor_hash(&salt, &ip, &ua);
+    if !env.rate_limiter(RATE_LIMIT)?.limit(visitor.clone()).await?.success {
+        let resp = error(429, "rate_limited", "too many requests; try again later", origin)?;
+        resp.headers().set("Retry-After", RETRY_AFTER_SECONDS)?;
+        return Ok(resp);
+    }
+    if let EdgeEvent::Click(c) = &received.event
+        && !REPEATS.with(|r| r.borrow_mut().first(&visitor, c.code.as_str(), now))
+    {
+        return no_content(origin);
+    }
+    received.device = Some(visitor::device_class(&ua).to_owned());
+    received.visitor = Some(visitor);
+    enqueue(env, ctx, &received)?;
+    no_content(origin)
+}
+
+/// Queues an event after the response.
+fn enqueue(env: &Env, ctx: &Context, event: &ReceivedEvent) -> Result<()> {
+    let message = serde_json::to_string(event)?;
     let queue = env.queue(QUEUE)?;
-    // Answer now; the queue write finishes after the response.
     ctx.wait_until(async move {
         if let Err(e) = queue.send(message).await {
             console_error!("payref: queue send failed: {e}");
         }
     });
-    with_cors(Response::empty()?.with_status(204), origin)
+    Ok(())
+}
+
+/// `GET /r/{slug}`.
+async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Result<Response> {
+    let Ok(slug) = LinkSlug::parse(slug) else { return error(404, "not_found", "no such link", None) };
+    let Some(site) = env.var("SITE_KEY").ok().and_then(|v| SiteKey::parse(&v.to_string()).ok()) else {
+        return error(404, "not_found", "redirect links need the worker's SITE_KEY", None);
+    };
+    let link = match config::link(env, ctx, &site, &slug).await {
+        Ok(Some(link)) => link,
+        Ok(None) => return error(404, "not_found", "no such link", None),
+        Err(e) => {
+            console_error!("payref: link {}: {e}", slug.as_str());
+            return error(503, "origin_unavailable", "the link cannot be looked up right now", None);
+        }
+    };
+    let (ua, ip) = client(&req)?;
+    // Bots and paused affiliates still reach the page, uncredited.
+    let code = link.code.as_deref().and_then(|c| ReferralCode::parse(c).ok()).filter(|_| !bots::is_bot(&ua));
+    let click_id = ClickId::from_bytes(config::random_bytes::<16>()?);
+    let Some(location) = redirect::location(&link.destination_url, code.as_ref().map(|c| (c, click_id))) else {
+        console_error!("payref: link {} has an unusable destination", slug.as_str());
+        return error(502, "bad_destination", "the link's destination is not a web address", None);
+    };
+    let headers = Headers::new();
+    headers.set("Location", &location)?;
+    headers.set("Cache-Control", "no-store")?;
+    headers.set("Referrer-Policy", "no-referrer-when-downgrade")?;
+    if let Some(code) = code {
+        let now = now_ms();
+        let cookie = ReferralCookie { code: code.clone(), click_id, set_at_ms: u64::try_from(now).unwrap_or(0) };
+        let host = req.headers().get("Host")?.unwrap_or_default();
+        let cookie_domain = env.var("COOKIE_DOMAIN").ok().map(|v| v.to_string()).filter(|d| !d.is_empty());
+        let days =
+            env.var("WINDOW_DAYS").ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(payref_shared::cookie::DEFAULT_WINDOW_DAYS);
+        if let Some(set_cookie) = redirect::set_cookie(&cookie, redirect::host_of(&host), &location, cookie_domain.as_deref(), days) {
+            headers.set("Set-Cookie", &set_cookie)?;
+        }
+        let referrer = req.headers().get("Referer")?.unwrap_or_default();
+        let salt = config::visitor_salt(env, ctx).await?;
+        let mut received = ReceivedEvent {
+            received_at_ms: now,
+            country: req.cf().and_then(|cf| cf.country()),
+            visitor: Some(visitor::visitor_hash(&salt, &ip, &ua)),
+            device: Some(visitor::device_class(&ua).to_owned()),
+            event: EdgeEvent::Click(redirect::click(site, code, click_id, &location, &referrer)),
+        };
+        received.country = received.country.filter(|c| !c.is_empty());
+        enqueue(env, ctx, &received)?;
+    }
+    Ok(Response::empty()?.with_status(302).with_headers(headers))
+}
+
+/// `POST /v1/diagnostics`: the loader's report that the page's CSP blocks WebAssembly.
+async fn diagnostics(mut req: Request, origin: Option<&str>) -> Result<Response> {
+    let body = req.bytes().await?;
+    if body.len() > MAX_BODY_BYTES {
+        return rejection(&Rejection::too_large(), origin);
+    }
+    match click::diagnostic(&body) {
+        Ok(d) => {
+            console_warn!("payref: site {} page {}: {}", d.site, d.page, d.kind);
+            no_content(origin)
+        }
+        Err(r) => rejection(&r, origin),
+    }
 }
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let origin = req.headers().get("Origin")?;
     let origin = origin.as_deref();
-    match (req.method(), req.path().as_str()) {
-        (Method::Get, "/healthz") => Response::ok("ok"),
-        (Method::Options, "/v1/clicks") => with_cors(Response::empty()?.with_status(204), origin),
-        (Method::Post, "/v1/clicks") => post_click(req, &env, &ctx, origin).await,
-        (_, "/v1/clicks") => json_response(405, error_json("method_not_allowed", "use POST"), origin),
-        _ => json_response(404, error_json("not_found", "no such route"), None),
+    let path = req.path();
+    let method = req.method();
+    let route = match path.as_str() {
+        "/v1/clicks" => Some(Route::Clicks),
+        "/v1/identify" => Some(Route::Identify),
+        _ => None,
+    };
+    match (method, path.as_str(), route) {
+        (Method::Get, "/healthz", _) => Response::ok("ok"),
+        (Method::Options, _, Some(_)) | (Method::Options, "/v1/diagnostics", _) => no_content(origin),
+        (Method::Post, _, Some(route)) => post_event(req, &env, &ctx, origin, route).await,
+        (Method::Post, "/v1/diagnostics", _) => diagnostics(req, origin).await,
+        (_, _, Some(_)) | (_, "/v1/diagnostics", _) => error(405, "method_not_allowed", "use POST", origin),
+        (Method::Get | Method::Head, p, _) if p.starts_with("/r/") => follow_link(req, &env, &ctx, &p["/r/".len()..]).await,
+        (_, p, _) if p.starts_with("/r/") => error(405, "method_not_allowed", "use GET", None),
+        _ => error(404, "not_found", "no such route", None),
     }
-}
-
-fn error_json(code: &str, message: &str) -> String {
-    serde_json::json!({ "error": { "code": code, "message": message } }).to_string()
-}
-
-async fn deliver(env: &Env, signed: forward::SignedBatch) -> Result<bool> {
-    let origin = env.var("ORIGIN_URL")?.to_string();
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    headers.set(payref_shared::signature::HEADER, &signed.signature)?;
-    let mut init = RequestInit::new();
-    init.with_method(Method::Post).with_headers(headers).with_body(Some(signed.body.into()));
-    let request = Request::new_with_init(&forward::ingest_url(&origin), &init)?;
-    let response = Fetch::Request(request).send().await?;
-    Ok((200..300).contains(&response.status_code()))
 }
 
 #[event(queue)]
 async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<()> {
-    let messages: Vec<Message<String>> = batch.messages()?;
-    let bodies: Vec<String> = messages.iter().map(|m| m.body().clone()).collect();
-    let (events, poison) = forward::parse_messages(&bodies);
-    for &i in &poison {
-        console_error!("payref: dropping unparseable queue message {}", messages[i].id());
-        messages[i].ack();
-    }
-    if events.is_empty() {
-        return Ok(());
-    }
-    let secret = env.secret("EDGE_SECRET")?.to_string();
-    let signed = forward::sign_batch(events, secret.as_bytes(), now_ms());
-    let delivered = match deliver(&env, signed).await {
-        Ok(ok) => ok,
-        Err(e) => {
-            console_error!("payref: origin unreachable: {e}");
-            false
-        }
-    };
-    // On failure every message is retried with the queue's retry_delay, then dead-lettered.
-    for (i, m) in messages.iter().enumerate() {
-        if poison.contains(&i) {
-            continue;
-        }
-        if delivered { m.ack() } else { m.retry() }
-    }
-    Ok(())
+    if batch.queue().ends_with("-dlq") { queue::redrive(batch, env).await } else { queue::deliver_batch(batch, env).await }
 }

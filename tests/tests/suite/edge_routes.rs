@@ -1,19 +1,29 @@
-//! The worker's routes in real workerd: bad input gets a clear 4xx, good input is accepted.
+//! The worker's routes in real workerd, against a real origin: bad input gets a clear 4xx, bots
+//! and repeats are dropped, only good events are forwarded, and redirect links send visitors on
+//! with the referral.
 
 use std::time::Duration;
 
-use payref_shared::{ClickEvent, ClickId, ReferralCode, SiteKey};
-use payref_tests::edge::spawn_edge;
-use payref_tests::origin::{Backend, spawn_origin};
+use payref_shared::{ClickEvent, ClickId, LeadEvent, ReferralCode, SiteKey};
+use payref_tests::edge::{TestEdge, spawn_edge, spawn_edge_with};
+use payref_tests::origin::{Backend, TestOrigin, spawn_origin};
 use payref_tests::process::eventually;
-use reqwest::Client;
-use serde_json::Value;
+use reqwest::{Client, Response};
+use serde_json::{Value, json};
 
-fn beacon() -> String {
+const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
+const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
+
+/// A browser user agent of visitor `n`: the edge tells visitors apart by IP and user agent.
+fn visitor(n: u32) -> String {
+    format!("{CHROME} v{n}")
+}
+
+fn click(site: &str, n: u8) -> String {
     ClickEvent {
-        site: SiteKey::parse("site_demo").unwrap(),
+        site: SiteKey::parse(site).unwrap(),
         code: ReferralCode::parse("demo").unwrap(),
-        click_id: ClickId::from_bytes([5; 16]),
+        click_id: ClickId::from_bytes([n; 16]),
         landing_url: "https://shop.test/?ref=demo".into(),
         referrer: String::new(),
         utm: vec![],
@@ -21,46 +31,158 @@ fn beacon() -> String {
     .to_form()
 }
 
-async fn code_of(resp: reqwest::Response, status: u16) -> String {
+fn lead(n: u8) -> String {
+    LeadEvent { site: SiteKey::parse("site_demo").unwrap(), click_id: ClickId::from_bytes([n; 16]), email_sha256: "ab".repeat(32) }
+        .to_form()
+}
+
+async fn code_of(resp: Response, status: u16) -> String {
     assert_eq!(resp.status().as_u16(), status);
     let body: Value = resp.json().await.expect("JSON error");
     body["error"]["code"].as_str().expect("error.code").to_owned()
 }
 
+async fn post(edge: &TestEdge, path: &str, ua: &str, origin: &str, body: String) -> Response {
+    Client::new()
+        .post(format!("{}{path}", edge.url))
+        .header("User-Agent", ua)
+        .header("Origin", origin)
+        .header("Content-Type", "text/plain;charset=UTF-8")
+        .body(body)
+        .send()
+        .await
+        .expect("edge request")
+}
+
+/// A site of the demo merchant with allowed origins, through the merchant API.
+async fn site(origin: &TestOrigin, key: &str, allowed: &[&str]) -> String {
+    let resp = Client::new()
+        .post(format!("{}/v1/sites", origin.url))
+        .bearer_auth(&origin.seed.api_key)
+        .json(&json!({ "site_key": key, "allowed_origins": allowed }))
+        .send()
+        .await
+        .expect("creating a site");
+    assert_eq!(resp.status(), 200, "creating site {key}");
+    resp.json::<Value>().await.expect("site JSON")["id"].as_str().expect("site id").to_owned()
+}
+
 #[tokio::test(flavor = "multi_thread")]
-async fn click_route_answers_good_and_bad_input_and_forwards_only_the_good() {
+async fn event_routes_answer_good_and_bad_input_and_forward_only_people() {
     let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    site(&origin, "shop_locked", &["https://shop.test"]).await;
     let edge = spawn_edge(&origin.url).await;
+    let shop = "https://shop.test";
+
+    let ok = post(&edge, "/v1/clicks", &visitor(1), shop, click("site_demo", 5)).await;
+    assert_eq!(ok.status(), 204, "{}", edge.log_text());
+    assert_eq!(ok.headers()["access-control-allow-origin"], shop);
+    let preflight = Client::new().request(reqwest::Method::OPTIONS, format!("{}/v1/clicks", edge.url)).header("Origin", shop).send().await;
+    assert_eq!(preflight.unwrap().status(), 204);
+
+    // Bad input, each with its own clear error.
+    let bad_code = click("site_demo", 9).replace("c=demo", "c=%3Cscript%3E");
+    assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, bad_code).await, 400).await, "invalid_event");
+    assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, "garbage=%%".into()).await, 400).await, "invalid_event");
+    assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, "a".repeat(9000)).await, 413).await, "payload_too_large");
+    assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, click("site_nope", 9)).await, 403).await, "unknown_site");
+    assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, lead(5)).await, 400).await, "wrong_event");
+    assert_eq!(code_of(post(&edge, "/v1/identify", &visitor(2), shop, click("site_demo", 9)).await, 400).await, "wrong_event");
+    let locked = post(&edge, "/v1/clicks", &visitor(2), "https://evil.test", click("shop_locked", 9)).await;
+    assert!(locked.headers().get("access-control-allow-origin").is_none(), "a refused origin gets no CORS grant");
+    assert_eq!(code_of(locked, 403).await, "origin_not_allowed");
     let client = Client::new();
-    let clicks = format!("{}/v1/clicks", edge.url);
+    let get = client.get(format!("{}/v1/clicks", edge.url)).send().await.unwrap();
+    assert_eq!(code_of(get, 405).await, "method_not_allowed");
+    assert_eq!(code_of(client.get(format!("{}/nope", edge.url)).send().await.unwrap(), 404).await, "not_found");
+    let bad_report = post(&edge, "/v1/diagnostics", &visitor(2), shop, "v=1&t=nope".into()).await;
+    assert_eq!(code_of(bad_report, 400).await, "invalid_diagnostic");
 
-    let ok = client.post(&clicks).header("Origin", "https://shop.test").body(beacon()).send().await.unwrap();
-    assert_eq!(ok.status(), 204);
-    assert_eq!(ok.headers()["access-control-allow-origin"], "https://shop.test");
+    // Good input that is accepted but not forwarded: a bot, a repeat of visitor 1's click.
+    assert_eq!(post(&edge, "/v1/clicks", GOOGLEBOT, shop, click("site_demo", 6)).await.status(), 204);
+    assert_eq!(post(&edge, "/v1/clicks", &visitor(1), shop, click("site_demo", 7)).await.status(), 204);
+    // Forwarded: the locked site from its own origin, an identify, a CSP report (logged).
+    assert_eq!(post(&edge, "/v1/clicks", &visitor(3), shop, click("shop_locked", 8)).await.status(), 204);
+    assert_eq!(post(&edge, "/v1/identify", &visitor(1), shop, lead(5)).await.status(), 204);
+    let report = post(&edge, "/v1/diagnostics", &visitor(1), shop, "v=1&t=csp&s=site_demo&u=https%3A%2F%2Fshop.test%2F".into()).await;
+    assert_eq!(report.status(), 204);
 
-    let preflight = client.request(reqwest::Method::OPTIONS, &clicks).header("Origin", "https://shop.test").send().await.unwrap();
-    assert_eq!(preflight.status(), 204);
-
-    let bad_code = beacon().replace("c=demo", "c=%3Cscript%3E");
-    let resp = client.post(&clicks).body(bad_code).send().await.unwrap();
-    assert_eq!(code_of(resp, 400).await, "invalid_event");
-    let resp = client.post(&clicks).body("garbage=%%").send().await.unwrap();
-    assert_eq!(code_of(resp, 400).await, "invalid_event");
-    let resp = client.post(&clicks).body("a".repeat(9000)).send().await.unwrap();
-    assert_eq!(code_of(resp, 413).await, "payload_too_large");
-    let resp = client.get(&clicks).send().await.unwrap();
-    assert_eq!(code_of(resp, 405).await, "method_not_allowed");
-    let resp = client.get(format!("{}/nope", edge.url)).send().await.unwrap();
-    assert_eq!(code_of(resp, 404).await, "not_found");
-
-    // Only the valid beacon reaches the origin.
-    let valid = ClickId::from_bytes([5; 16]).to_text();
-    eventually(Duration::from_secs(30), "the valid click to reach the origin", || async { origin.has_click(&valid).await.then_some(()) })
+    for n in [5, 8] {
+        let id = ClickId::from_bytes([n; 16]).to_text();
+        eventually(Duration::from_secs(30), "the valid clicks to reach the origin", || async { origin.has_click(&id).await.then_some(()) })
+            .await;
+    }
+    eventually(Duration::from_secs(30), "the identify to reach the origin", || async { (origin.count("leads").await == 1).then_some(()) })
         .await;
-    assert_eq!(origin.count("clicks").await, 1, "bad input must not be forwarded");
+    // The consumer delivers in order of arrival: the lead came after every dropped click.
+    assert_eq!(origin.count("clicks").await, 2, "bad input, bots and repeats must not be forwarded");
+    assert!(edge.log_text().contains("site site_demo page https://shop.test/: csp"), "{}", edge.log_text());
+
+    // One visitor sending too much is told to wait.
+    let mut statuses = Vec::new();
+    for _ in 0..110 {
+        let resp = post(&edge, "/v1/clicks", &visitor(4), shop, click("site_demo", 10)).await;
+        if resp.status() == 429 {
+            assert!(resp.headers().contains_key("retry-after"));
+            statuses.push(429);
+            break;
+        }
+        statuses.push(resp.status().as_u16());
+    }
+    assert_eq!(statuses.first(), Some(&204));
+    assert_eq!(statuses.last(), Some(&429), "no 429 after {} requests from one visitor", statuses.len());
 
     // Stopping the edge stops workerd too: nothing is left answering on its port.
     let port = edge.url.rsplit(':').next().unwrap().parse::<u16>().unwrap();
     drop(edge);
     assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err(), "workerd still answers on port {port} after stop");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn redirect_links_send_visitors_on_with_the_referral_and_the_cookie() {
+    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let site_id = site(&origin, "shop_links", &["https://shop.test"]).await;
+    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let affiliates: Value =
+        client.get(format!("{}/v1/affiliates", origin.url)).bearer_auth(&origin.seed.api_key).send().await.unwrap().json().await.unwrap();
+    let demo = affiliates["data"].as_array().unwrap().iter().find(|a| a["code"] == "demo").unwrap()["id"].clone();
+    let destination = "https://shop.test/sale?x=1#top";
+    let link = json!({ "site_id": site_id, "affiliate_id": demo, "slug": "spring", "destination_url": destination });
+    let created = client.post(format!("{}/v1/links", origin.url)).bearer_auth(&origin.seed.api_key).json(&link).send().await.unwrap();
+    assert_eq!(created.status(), 200);
+    let edge = spawn_edge_with(&origin.url, &[("SITE_KEY", "shop_links"), ("COOKIE_DOMAIN", "shop.test")]).await;
+    let follow =
+        |ua: &str| client.get(format!("{}/r/spring", edge.url)).header("User-Agent", ua).header("Referer", "https://blog.test/post").send();
+
+    let resp = follow(&visitor(1)).await.unwrap();
+    assert_eq!(resp.status(), 302, "{}", edge.log_text());
+    let location = resp.headers()["location"].to_str().unwrap().to_owned();
+    let prefix = "https://shop.test/sale?x=1&ref=demo&pr_click=";
+    assert!(location.starts_with(prefix) && location.ends_with("#top"), "{location}");
+    let click_id = location[prefix.len()..location.len() - "#top".len()].to_owned();
+    assert!(ClickId::parse(&click_id).is_ok(), "{click_id}");
+    let cookie = resp.headers()["set-cookie"].to_str().unwrap();
+    assert!(cookie.starts_with(&format!("payref_ref=1.demo.{click_id}.")), "{cookie}");
+    assert!(cookie.contains("; Domain=shop.test;") && cookie.contains("SameSite=Lax") && cookie.contains("Secure"), "{cookie}");
+    assert!(!cookie.contains("HttpOnly"), "the tracker reads the cookie");
+    eventually(Duration::from_secs(30), "the redirect's click to reach the origin", || async {
+        origin.has_click(&click_id).await.then_some(())
+    })
+    .await;
+
+    // A bot reaches the page, uncredited and uncounted.
+    let bot = follow(GOOGLEBOT).await.unwrap();
+    assert_eq!((bot.status().as_u16(), bot.headers()["location"].to_str().unwrap()), (302, destination));
+    assert!(bot.headers().get("set-cookie").is_none());
+    // Another person is another click, with another id; it arrives after the bot's would have.
+    let again = follow(&visitor(2)).await.unwrap();
+    let second = again.headers()["location"].to_str().unwrap()[prefix.len()..].trim_end_matches("#top").to_owned();
+    assert_ne!(second, click_id);
+    eventually(Duration::from_secs(30), "the second click to reach the origin", || async { origin.has_click(&second).await.then_some(()) })
+        .await;
+    assert_eq!(origin.count("clicks").await, 2, "the bot's visit is not a click");
+
+    assert_eq!(code_of(client.get(format!("{}/r/nope", edge.url)).send().await.unwrap(), 404).await, "not_found");
+    assert_eq!(code_of(client.get(format!("{}/r/bad%20slug", edge.url)).send().await.unwrap(), 404).await, "not_found");
+    assert_eq!(code_of(client.post(format!("{}/r/spring", edge.url)).send().await.unwrap(), 405).await, "method_not_allowed");
 }
