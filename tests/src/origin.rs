@@ -54,7 +54,24 @@ pub struct TestOrigin {
     pub seed: DemoSeed,
     pub keyring: Arc<Keyring>,
     _dir: Option<TempDir>,
-    _stop: tokio::sync::oneshot::Sender<()>,
+    server: Option<Server>,
+    state: AppState,
+    addr: std::net::SocketAddr,
+}
+
+/// The origin's HTTP server and how to stop it.
+#[derive(Debug)]
+struct Server {
+    stop: tokio::sync::oneshot::Sender<()>,
+    done: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+fn serve(state: AppState, listener: std::net::TcpListener) -> Server {
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let done = tokio::spawn(http::run(state, listener, BACKGROUND, async move {
+        let _ = stopped.await;
+    }));
+    Server { stop, done }
 }
 
 /// A temporary directory removed on drop.
@@ -129,16 +146,30 @@ pub async fn spawn_origin_full(
         events_wake: Arc::default(),
         stripe: Arc::new(payref_origin::stripe::client::StripeApi { base_url: stripe_base.map(str::to_owned) }),
     };
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(http::run(state, listener, BACKGROUND, async move {
-        let _ = stopped.await;
-    }));
+    let server = Some(serve(state.clone(), listener));
     let url = format!("http://{addr}");
     crate::process::wait_until_up(&format!("{url}/healthz"), std::time::Duration::from_secs(10), "origin").await;
-    TestOrigin { url, db, seed, keyring, _dir: dir, _stop: stop }
+    TestOrigin { url, db, seed, keyring, _dir: dir, server, state, addr }
 }
 
 impl TestOrigin {
+    /// Stops answering: the HTTP server shuts down and its port refuses connections; the
+    /// database stays.
+    pub async fn go_down(&mut self) {
+        let server = self.server.take().expect("the origin is already down");
+        let _ = server.stop.send(());
+        let _ = tokio::time::timeout(std::time::Duration::from_secs(10), server.done).await;
+        assert!(std::net::TcpStream::connect(self.addr).is_err(), "the origin still answers after going down");
+    }
+
+    /// Answers again, on the same address, over the same database.
+    pub async fn come_back(&mut self) {
+        assert!(self.server.is_none(), "the origin is already up");
+        let listener = std::net::TcpListener::bind(self.addr).expect("binding the origin's address again");
+        self.server = Some(serve(self.state.clone(), listener));
+        crate::process::wait_until_up(&format!("{}/healthz", self.url), std::time::Duration::from_secs(10), "origin").await;
+    }
+
     /// A new API key of the demo merchant with `scope`; returns the token.
     pub async fn api_key(&self, scope: Scope) -> String {
         key_for(&self.db, &self.seed.merchant_id, scope).await

@@ -15,15 +15,20 @@ const CHROME: &str = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.
 const GOOGLEBOT: &str = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)";
 
 /// A browser user agent of visitor `n`: the edge tells visitors apart by IP and user agent.
-fn visitor(n: u32) -> String {
+pub(crate) fn visitor(n: u32) -> String {
     format!("{CHROME} v{n}")
 }
 
 fn click(site: &str, n: u8) -> String {
+    click_with(site, ClickId::from_bytes([n; 16]))
+}
+
+/// The tracker's beacon for a `demo` click on `site`.
+pub(crate) fn click_with(site: &str, click_id: ClickId) -> String {
     ClickEvent {
         site: SiteKey::parse(site).unwrap(),
         code: ReferralCode::parse("demo").unwrap(),
-        click_id: ClickId::from_bytes([n; 16]),
+        click_id,
         landing_url: "https://shop.test/?ref=demo".into(),
         referrer: String::new(),
         utm: vec![],
@@ -42,7 +47,7 @@ async fn code_of(resp: Response, status: u16) -> String {
     body["error"]["code"].as_str().expect("error.code").to_owned()
 }
 
-async fn post(edge: &TestEdge, path: &str, ua: &str, origin: &str, body: String) -> Response {
+pub(crate) async fn post(edge: &TestEdge, path: &str, ua: &str, origin: &str, body: String) -> Response {
     Client::new()
         .post(format!("{}{path}", edge.url))
         .header("User-Agent", ua)

@@ -5,6 +5,7 @@ mod attribution;
 mod campaigns_api;
 mod clicks_api;
 mod commissions_api;
+mod edge_outage;
 mod edge_routes;
 mod exports_api;
 mod links_api;
