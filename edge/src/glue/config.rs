@@ -145,17 +145,25 @@ pub async fn visitor_salt(env: &Env, ctx: &Context) -> Result<Vec<u8>> {
         return Ok(salt);
     }
     let key = format!("salt:{day}");
-    let kv = env.kv(KV)?;
-    let salt = match kv.get(&key).text().await.ok().flatten().and_then(|h| hex::decode(h).ok()) {
+    // Without KV this isolate keeps a salt of its own: repeats across isolates then reach the
+    // origin, but no click is refused for it.
+    let kv = env.kv(KV).map_err(|e| console_error!("payref: no KV for the day's salt: {e}")).ok();
+    let stored = match &kv {
+        Some(kv) => kv.get(&key).text().await.map_err(|e| console_error!("payref: reading the day's salt: {e}")).ok().flatten(),
+        None => None,
+    };
+    let salt = match stored.and_then(|h| hex::decode(h).ok()) {
         Some(salt) if salt.len() == SALT_LEN => salt,
         _ => {
             let salt = random_bytes::<SALT_LEN>()?.to_vec();
-            let put = kv.put(&key, hex::encode(&salt))?.expiration_ttl(2 * 24 * 60 * 60);
-            ctx.wait_until(async move {
-                if let Err(e) = put.execute().await {
-                    console_error!("payref: storing the day's salt: {e}");
-                }
-            });
+            if let Some(kv) = kv {
+                let put = kv.put(&key, hex::encode(&salt)).map(|p| p.expiration_ttl(2 * 24 * 60 * 60));
+                ctx.wait_until(async move {
+                    if let Err(e) = async { put?.execute().await }.await {
+                        console_error!("payref: storing the day's salt: {e}");
+                    }
+                });
+            }
             salt
         }
     };

@@ -168,14 +168,13 @@ async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Resu
         }
         let referrer = req.headers().get("Referer")?.unwrap_or_default();
         let salt = config::visitor_salt(env, ctx).await?;
-        let mut received = ReceivedEvent {
+        let received = ReceivedEvent {
             received_at_ms: now,
-            country: req.cf().and_then(|cf| cf.country()),
+            country: req.cf().and_then(|cf| cf.country()).filter(|c| !c.is_empty()),
             visitor: Some(visitor::visitor_hash(&salt, &ip, &ua)),
             device: Some(visitor::device_class(&ua).to_owned()),
             event: EdgeEvent::Click(redirect::click(site, code, click_id, &location, &referrer)),
         };
-        received.country = received.country.filter(|c| !c.is_empty());
         enqueue(env, ctx, &received)?;
     }
     Ok(Response::empty()?.with_status(302).with_headers(headers))
