@@ -3,6 +3,7 @@
 
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::thread::LocalKey;
 
 use payref_shared::edge_config::{self, LinkTarget, SiteConfig};
 use payref_shared::{LinkSlug, SiteKey, signature};
@@ -20,8 +21,12 @@ const KV: &str = "CONFIG";
 /// while the origin is down.
 const KV_KEEP_SECONDS: u64 = 7 * 24 * 60 * 60;
 
+/// Values this isolate has fetched or read, by KV key, parsed once.
+type Memory<T> = RefCell<HashMap<String, Cached<T>>>;
+
 thread_local! {
-    static MEMORY: RefCell<HashMap<String, (i64, String)>> = RefCell::new(HashMap::new());
+    static SITES: Memory<SiteConfig> = RefCell::new(HashMap::new());
+    static LINKS: Memory<LinkTarget> = RefCell::new(HashMap::new());
     static SALT: RefCell<Option<(i64, Vec<u8>)>> = const { RefCell::new(None) };
 }
 
@@ -53,20 +58,21 @@ async fn fetch_origin(env: &Env, path: &str) -> Result<Option<String>> {
 /// The value under `key`: from memory or KV while fresh, else from the origin at `path` (then
 /// remembered); a stale value when the origin cannot be reached. `Err` only when there is
 /// neither.
-async fn cached<T: Serialize + DeserializeOwned + Clone>(env: &Env, ctx: &Context, key: &str, path: &str) -> Result<Option<T>> {
+async fn cached<T: Serialize + DeserializeOwned + Clone>(
+    memory: &'static LocalKey<Memory<T>>,
+    env: &Env,
+    ctx: &Context,
+    key: &str,
+    path: &str,
+) -> Result<Option<T>> {
     let now = now_ms();
-    let parse = |json: &str| serde_json::from_str::<Cached<T>>(json).ok();
-    let remembered = MEMORY.with(|m| m.borrow().get(key).cloned());
-    if let Some((expires, json)) = &remembered
-        && now < *expires
-        && let Some(c) = parse(json)
-    {
-        return Ok(c.value);
+    if let Some(value) = memory.with(|m| m.borrow().get(key).filter(|c| c.fresh(now)).map(|c| c.value.clone())) {
+        return Ok(value);
     }
     let kv = env.kv(KV)?;
-    let stored = kv.get(key).text().await.ok().flatten().and_then(|j| parse(&j));
+    let stored = kv.get(key).text().await.ok().flatten().and_then(|j| serde_json::from_str::<Cached<T>>(&j).ok());
     if let Some(c) = stored.as_ref().filter(|c| c.fresh(now)) {
-        remember(key, c);
+        remember(memory, key, c.clone());
         return Ok(c.value.clone());
     }
     match fetch_origin(env, path).await {
@@ -76,9 +82,9 @@ async fn cached<T: Serialize + DeserializeOwned + Clone>(env: &Env, ctx: &Contex
                 None => None,
             };
             let entry = Cached::new(value, now, ttl_ms(env));
-            remember(key, &entry);
             // Stored after the response: nothing waits on the write.
             let json = serde_json::to_string(&entry)?;
+            remember(memory, key, entry.clone());
             let key = key.to_owned();
             ctx.wait_until(async move {
                 let written = match kv.put(&key, json) {
@@ -101,26 +107,24 @@ async fn cached<T: Serialize + DeserializeOwned + Clone>(env: &Env, ctx: &Contex
     }
 }
 
-fn remember<T: Serialize>(key: &str, entry: &Cached<T>) {
-    if let Ok(json) = serde_json::to_string(entry) {
-        MEMORY.with(|m| {
-            let mut m = m.borrow_mut();
-            if m.len() > 10_000 {
-                m.clear();
-            }
-            m.insert(key.to_owned(), (entry.expires_at_ms, json));
-        });
-    }
+fn remember<T>(memory: &'static LocalKey<Memory<T>>, key: &str, entry: Cached<T>) {
+    memory.with(|m| {
+        let mut m = m.borrow_mut();
+        if m.len() > 10_000 {
+            m.clear();
+        }
+        m.insert(key.to_owned(), entry);
+    });
 }
 
 /// A site's configuration; `Ok(None)` for a site the origin does not know.
 pub async fn site(env: &Env, ctx: &Context, site: &SiteKey) -> Result<Option<SiteConfig>> {
-    cached(env, ctx, &site_key(site.as_str()), &edge_config::site_path(site)).await
+    cached(&SITES, env, ctx, &site_key(site.as_str()), &edge_config::site_path(site)).await
 }
 
 /// A link of `site` by slug; `Ok(None)` when there is no such link.
 pub async fn link(env: &Env, ctx: &Context, site: &SiteKey, slug: &LinkSlug) -> Result<Option<LinkTarget>> {
-    cached(env, ctx, &link_key(site.as_str(), slug.as_str()), &edge_config::link_path(site, slug)).await
+    cached(&LINKS, env, ctx, &link_key(site.as_str(), slug.as_str()), &edge_config::link_path(site, slug)).await
 }
 
 /// Random bytes from the runtime's CSPRNG.
