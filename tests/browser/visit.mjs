@@ -1,12 +1,12 @@
 // Opens a page in real Chromium (Debian's, through playwright-core) as an ordinary desktop
 // browser, waits for the tracker to decorate the page and for its click beacon, and prints
 // what a buyer would meet as JSON.
-// Usage: node visit.mjs <url> <chromium path>
+// Usage: node visit.mjs <url> <chromium path> [chromium flag ...]
 import { USER_AGENT, launch } from './common.mjs';
 
-const [url, executablePath] = process.argv.slice(2);
+const [url, executablePath, ...flags] = process.argv.slice(2);
 
-const browser = await launch(executablePath);
+const browser = await launch(executablePath, flags);
 try {
   const context = await browser.newContext({ userAgent: USER_AGENT });
   const page = await context.newPage();
@@ -27,8 +27,11 @@ try {
     buyButton: document.getElementById('buy-button').getAttribute('client-reference-id'),
     pricingTable: document.getElementById('pricing-table').getAttribute('client-reference-id'),
     cookie: document.cookie,
+    url: location.href,
   }));
-  result.beaconStatus = await beacon;
+  // The beacon leaves when the tracker starts, before it decorates the late link: a page that
+  // sends none (an adopted redirect click) is not waited on for long.
+  result.beaconStatus = await Promise.race([beacon, new Promise((r) => setTimeout(() => r(null), 5000))]);
   result.consoleErrors = consoleErrors;
   console.log(JSON.stringify(result));
 } finally {

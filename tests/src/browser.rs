@@ -16,6 +16,8 @@ pub struct Visit {
     pub pricing_table: Option<String>,
     /// `document.cookie`.
     pub cookie: String,
+    /// The page's address, after any redirects.
+    pub url: String,
     /// Status the edge answered the click beacon with, if one was sent.
     pub beacon_status: Option<u16>,
     /// Console errors and warnings and uncaught exceptions.
@@ -24,9 +26,14 @@ pub struct Visit {
 
 /// Opens `url` in Chromium with an ordinary desktop user agent.
 pub async fn visit(url: &str) -> Visit {
+    visit_with(url, &[]).await
+}
+
+/// As [`visit`], with more Chromium flags (e.g. `--host-resolver-rules` for a shop's names).
+pub async fn visit_with(url: &str, flags: &[&str]) -> Visit {
     let chromium = crate::required_env("PAYREF_CHROMIUM");
     let script = crate::repo_root().join("tests/browser/visit.mjs");
-    let out = tokio::process::Command::new("node").arg(&script).arg(url).arg(&chromium).output().await.expect("running node");
+    let out = tokio::process::Command::new("node").arg(&script).arg(url).arg(&chromium).args(flags).output().await.expect("running node");
     assert!(out.status.success(), "visit.mjs failed: {}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("visit.mjs printed no result ({e}): {}", String::from_utf8_lossy(&out.stdout)))

@@ -1,9 +1,9 @@
-//! The demo shop: `demo/shop.html` with the tracker tag filled in, and the built tracker
-//! served first-party under `/t/`. Used by `cargo xtask demo` and the end-to-end test.
+//! The demo shop: `demo/shop.html` with the tracker tag filled in; the page loads the tracker
+//! from the edge, which serves it under `/t/`. Used by `cargo xtask demo` and the end-to-end
+//! tests.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use poem::endpoint::StaticFilesEndpoint;
 use poem::web::Html;
 use poem::{EndpointExt, Route, Server, get, handler, listener::TcpAcceptor};
 
@@ -14,8 +14,6 @@ pub struct ShopConfig {
     pub edge_url: String,
     /// The merchant site's key (`data-site`).
     pub site_key: String,
-    /// `target/dist/tracker`.
-    pub dist_dir: PathBuf,
     /// The page template, `demo/shop.html`.
     pub template: PathBuf,
     /// Where the simulator's Payment Link page is (`http://localhost:<port>/b/`), for the
@@ -43,16 +41,7 @@ fn page(poem::web::Data(html): poem::web::Data<&String>) -> Html<String> {
 /// Serves the shop on an already-bound listener until the process ends.
 pub async fn serve(config: ShopConfig, listener: std::net::TcpListener) -> std::io::Result<()> {
     let html = render(&config)?;
-    assert_dist(&config.dist_dir)?;
-    let app = Route::new().at("/", get(page)).nest("/t", StaticFilesEndpoint::new(&config.dist_dir)).data(html);
+    let app = Route::new().at("/", get(page)).data(html);
     listener.set_nonblocking(true)?;
     Server::new_with_acceptor(TcpAcceptor::from_std(listener)?).run(app).await
-}
-
-fn assert_dist(dir: &Path) -> std::io::Result<()> {
-    if dir.join("payref.js").exists() {
-        Ok(())
-    } else {
-        Err(std::io::Error::new(std::io::ErrorKind::NotFound, format!("{} has no payref.js: run `cargo xtask build`", dir.display())))
-    }
 }

@@ -139,7 +139,6 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
             .arg(ports.shop.to_string())
             .arg(format!("http://127.0.0.1:{}", ports.edge))
             .arg(field("site_key"))
-            .arg(ctx.dist())
             .arg(ctx.root.join("demo/shop.html"))
             .arg(format!("http://localhost:{}/b/", ports.stripe)),
     )?);

@@ -18,7 +18,7 @@ const USAGE: &str = "usage: cargo xtask <command>
 commands:
   setup   install what is missing (wasm32 target, wasm-bindgen-cli, worker-build, npm tools,
           chromium, chromium-driver, postgresql); each step is skipped when already present
-  build   build the tracker (target/dist/tracker/), the worker bundle (edge/build/) and the origin
+  build   build the tracker (target/dist/edge-assets/t/), the worker bundle (edge/build/) and the origin
   demo    setup + build, then run the origin, the edge and a demo shop on 127.0.0.1 until Ctrl-C
           [--origin-port 3000] [--edge-port 8787] [--shop-port 8000]
   test    setup + build, then every test; ends with `N passed, N failed, N skipped`
@@ -49,9 +49,15 @@ impl Ctx {
         Ok(Self { root, target, cargo_bin: cargo_home.join("bin") })
     }
 
-    /// `target/dist/tracker` in the repository (independent of `CARGO_TARGET_DIR`).
+    /// The worker's static assets, `target/dist/edge-assets` in the repository (independent of
+    /// `CARGO_TARGET_DIR`; `wrangler.toml`'s `[assets]` names it): `_headers` and the tracker.
+    pub fn edge_assets(&self) -> PathBuf {
+        self.root.join("target/dist/edge-assets")
+    }
+
+    /// The tracker's files, which the edge serves under `/t/`.
     pub fn dist(&self) -> PathBuf {
-        self.root.join("target/dist/tracker")
+        self.edge_assets().join("t")
     }
 
     /// A binary installed by npm.

@@ -1,5 +1,6 @@
-//! The tracker's files in `target/dist/tracker/`: `payref.js` (the classic one-tag script),
-//! `payref.mjs` (ES module for bundlers) and `payref-<content hash>.wasm` they both load.
+//! The tracker's files in `target/dist/edge-assets/t/`: `payref.js` (the classic one-tag
+//! script), `payref.mjs` (ES module for bundlers) and `payref-<content hash>.wasm` they both
+//! load. The edge serves that folder as static assets, with `edge/_headers`' cache rules.
 
 use std::path::Path;
 use std::process::Command;
@@ -75,6 +76,7 @@ pub fn build_tracker(ctx: &Ctx) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&dist);
     std::fs::create_dir_all(&dist)?;
     std::fs::write(dist.join(&wasm_name), &bytes)?;
+    std::fs::copy(ctx.root.join("edge/_headers"), ctx.edge_assets().join("_headers")).context("copying edge/_headers")?;
 
     let loader = read(&ctx.root.join("tracker-wasm/js/loader.js"))?.replace("__WASM__", &wasm_name);
     // The only hand-written JavaScript in payref.js: the loader with its queue stub.

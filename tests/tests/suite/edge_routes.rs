@@ -60,7 +60,7 @@ pub(crate) async fn post(edge: &TestEdge, path: &str, ua: &str, origin: &str, bo
 }
 
 /// A site of the demo merchant with allowed origins, through the merchant API.
-async fn site(origin: &TestOrigin, key: &str, allowed: &[&str]) -> String {
+pub(crate) async fn site(origin: &TestOrigin, key: &str, allowed: &[&str]) -> String {
     let resp = Client::new()
         .post(format!("{}/v1/sites", origin.url))
         .bearer_auth(&origin.seed.api_key)
@@ -70,6 +70,17 @@ async fn site(origin: &TestOrigin, key: &str, allowed: &[&str]) -> String {
         .expect("creating a site");
     assert_eq!(resp.status(), 200, "creating site {key}");
     resp.json::<Value>().await.expect("site JSON")["id"].as_str().expect("site id").to_owned()
+}
+
+/// An affiliate link of the `demo` affiliate on site `site_id`, through the merchant API.
+pub(crate) async fn link(origin: &TestOrigin, site_id: &str, slug: &str, destination: &str) {
+    let client = Client::new();
+    let affiliates: Value =
+        client.get(format!("{}/v1/affiliates", origin.url)).bearer_auth(&origin.seed.api_key).send().await.unwrap().json().await.unwrap();
+    let demo = affiliates["data"].as_array().unwrap().iter().find(|a| a["code"] == "demo").unwrap()["id"].clone();
+    let link = json!({ "site_id": site_id, "affiliate_id": demo, "slug": slug, "destination_url": destination });
+    let created = client.post(format!("{}/v1/links", origin.url)).bearer_auth(&origin.seed.api_key).json(&link).send().await.unwrap();
+    assert_eq!(created.status(), 200, "creating link {slug}");
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -148,13 +159,8 @@ async fn redirect_links_send_visitors_on_with_the_referral_and_the_cookie() {
     let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
     let site_id = site(&origin, "shop_links", &["https://shop.test"]).await;
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
-    let affiliates: Value =
-        client.get(format!("{}/v1/affiliates", origin.url)).bearer_auth(&origin.seed.api_key).send().await.unwrap().json().await.unwrap();
-    let demo = affiliates["data"].as_array().unwrap().iter().find(|a| a["code"] == "demo").unwrap()["id"].clone();
     let destination = "https://shop.test/sale?x=1#top";
-    let link = json!({ "site_id": site_id, "affiliate_id": demo, "slug": "spring", "destination_url": destination });
-    let created = client.post(format!("{}/v1/links", origin.url)).bearer_auth(&origin.seed.api_key).json(&link).send().await.unwrap();
-    assert_eq!(created.status(), 200);
+    link(&origin, &site_id, "spring", destination).await;
     let edge = spawn_edge_with(&origin.url, &[("SITE_KEY", "shop_links"), ("COOKIE_DOMAIN", "shop.test")]).await;
     let follow =
         |ua: &str| client.get(format!("{}/r/spring", edge.url)).header("User-Agent", ua).header("Referer", "https://blog.test/post").send();

@@ -7,6 +7,7 @@ mod clicks_api;
 mod commissions_api;
 mod edge_outage;
 mod edge_routes;
+mod edge_tracker;
 mod exports_api;
 mod links_api;
 mod merchant_api;

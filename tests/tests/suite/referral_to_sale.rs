@@ -10,7 +10,7 @@ use payref_tests::edge::spawn_edge;
 use payref_tests::origin::{Backend, SITE_KEY, spawn_origin};
 use payref_tests::process::eventually;
 use payref_tests::shop::{ShopConfig, serve};
-use payref_tests::{required_env, stripe};
+use payref_tests::stripe;
 use serde_json::Value;
 
 const WEBHOOK_SECRET: &str = "whsec_e2e_secret";
@@ -28,7 +28,6 @@ async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
     let config = ShopConfig {
         edge_url: edge.url.clone(),
         site_key: SITE_KEY.into(),
-        dist_dir: required_env("PAYREF_DIST_DIR").into(),
         template: payref_tests::repo_root().join("demo/shop.html"),
         checkout_url: None,
     };
