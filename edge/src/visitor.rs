@@ -40,6 +40,15 @@ pub fn device_class(user_agent: &str) -> &'static str {
     }
 }
 
+/// The country a click is credited to, from Cloudflare's `request.cf.country`: an ISO 3166
+/// alpha-2 code, or `T1` for Tor. Cloudflare's `XX` (not known) and anything not shaped like a
+/// code are no country.
+pub fn country(cf_country: Option<String>) -> Option<String> {
+    let c = cf_country?.to_ascii_uppercase();
+    let shaped = c.len() == 2 && c.bytes().all(|b| b.is_ascii_alphanumeric()) && c.as_bytes()[0].is_ascii_alphabetic();
+    (shaped && c != "XX").then_some(c)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -64,6 +73,19 @@ mod tests {
         // IP and agent are kept apart (an IP never holds a newline): plain concatenation would
         // merge these two.
         assert_ne!(visitor_hash(b"s", "1.2.3.4", "5"), visitor_hash(b"s", "1.2.3.45", ""));
+    }
+
+    #[test]
+    fn countries_are_codes_or_nothing() {
+        let c = |s: &str| country(Some(s.to_owned()));
+        assert_eq!(c("DE").as_deref(), Some("DE"));
+        assert_eq!(c("jp").as_deref(), Some("JP"));
+        assert_eq!(c("T1").as_deref(), Some("T1"), "Tor is worth knowing");
+        assert_eq!(c("XX"), None, "Cloudflare's unknown");
+        for bad in ["", "D", "DEU", "1A", "D-", "ÄB"] {
+            assert_eq!(c(bad), None, "{bad}");
+        }
+        assert_eq!(country(None), None);
     }
 
     #[test]

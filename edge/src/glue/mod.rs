@@ -76,7 +76,7 @@ async fn post_event(mut req: Request, env: &Env, ctx: &Context, origin: Option<&
     }
     let body = req.bytes().await?;
     let now = now_ms();
-    let country = req.cf().and_then(|cf| cf.country());
+    let country = visitor::country(req.cf().and_then(|cf| cf.country()));
     let mut received = match click::accept(&body, now, country) {
         Ok(event) => event,
         Err(r) => return rejection(&r, origin),
@@ -170,7 +170,7 @@ async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Resu
         let salt = config::visitor_salt(env, ctx).await?;
         let received = ReceivedEvent {
             received_at_ms: now,
-            country: req.cf().and_then(|cf| cf.country()).filter(|c| !c.is_empty()),
+            country: visitor::country(req.cf().and_then(|cf| cf.country())),
             visitor: Some(visitor::visitor_hash(&salt, &ip, &ua)),
             device: Some(visitor::device_class(&ua).to_owned()),
             event: EdgeEvent::Click(redirect::click(site, code, click_id, &location, &referrer)),

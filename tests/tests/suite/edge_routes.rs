@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use payref_shared::{ClickEvent, ClickId, LeadEvent, ReferralCode, SiteKey};
-use payref_tests::edge::{TestEdge, spawn_edge, spawn_edge_with};
+use payref_tests::edge::{TestEdge, spawn_edge, spawn_edge_with, spawn_miniflare};
 use payref_tests::origin::{Backend, TestOrigin, spawn_origin};
 use payref_tests::process::eventually;
 use reqwest::{Client, Response};
@@ -196,4 +196,58 @@ async fn redirect_links_send_visitors_on_with_the_referral_and_the_cookie() {
     assert_eq!(code_of(client.get(format!("{}/r/nope", edge.url)).send().await.unwrap(), 404).await, "not_found");
     assert_eq!(code_of(client.get(format!("{}/r/bad%20slug", edge.url)).send().await.unwrap(), 404).await, "not_found");
     assert_eq!(code_of(client.post(format!("{}/r/spring", edge.url)).send().await.unwrap(), 405).await, "method_not_allowed");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn clicks_carry_the_country_cloudflare_saw() {
+    // Miniflare, not wrangler dev: only its dispatchFetch takes a request's `cf`.
+    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let site_id = site(&origin, "shop_world", &["https://shop.test"]).await;
+    link(&origin, &site_id, "world", "https://shop.test/").await;
+    let edge = spawn_miniflare(&origin.url, &[("SITE_KEY", "shop_world")]).await;
+    let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let send = |n: u8, cf: &str| {
+        client
+            .post(format!("{}/v1/clicks", edge.url))
+            .header("User-Agent", visitor(u32::from(n)))
+            .header("Origin", "https://shop.test")
+            .header("x-test-cf", cf)
+            .body(click_with("shop_world", ClickId::from_bytes([n; 16])))
+            .send()
+    };
+    for (n, cf) in [(1, r#"{"country":"DE"}"#), (2, r#"{"country":"XX"}"#), (3, r#"{"country":"T1"}"#), (4, r#"{"country":""}"#)] {
+        let resp = send(n, cf).await.unwrap();
+        assert_eq!(resp.status(), 204, "{cf}: {}", edge.log_text());
+    }
+    let resp = client
+        .get(format!("{}/r/world", edge.url))
+        .header("User-Agent", visitor(5))
+        .header("x-test-cf", r#"{"country":"JP"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 302, "{}", edge.log_text());
+    let redirect_click = resp.headers()["location"].to_str().unwrap().rsplit("pr_click=").next().unwrap().to_owned();
+
+    let countries = eventually(Duration::from_secs(30), "five clicks to reach the origin", || async {
+        let list: Value = client
+            .get(format!("{}/v1/clicks?limit=100", origin.url))
+            .bearer_auth(&origin.seed.api_key)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let data = list["data"].as_array()?.clone();
+        (data.len() == 5)
+            .then(|| data.into_iter().map(|c| (c["id"].as_str().unwrap().to_owned(), c["country"].clone())).collect::<Vec<_>>())
+    })
+    .await;
+    let country_of = |id: &str| countries.iter().find(|(c, _)| c == id).unwrap_or_else(|| panic!("{id} in {countries:?}")).1.clone();
+    assert_eq!(country_of(&ClickId::from_bytes([1; 16]).to_text()), "DE");
+    assert_eq!(country_of(&ClickId::from_bytes([2; 16]).to_text()), Value::Null, "Cloudflare's XX is no country");
+    assert_eq!(country_of(&ClickId::from_bytes([3; 16]).to_text()), "T1");
+    assert_eq!(country_of(&ClickId::from_bytes([4; 16]).to_text()), Value::Null, "an empty cf.country is no country");
+    assert_eq!(country_of(&redirect_click), "JP", "a redirect's click has its country too");
 }
