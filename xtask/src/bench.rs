@@ -58,8 +58,16 @@ pub fn bench(ctx: &Ctx) -> anyhow::Result<()> {
         }
     }
     tracker_speed(ctx)?;
-    // The origin's ratios, measured in a release build side by side in one process.
     println!("\n{:<28} {:>12} {:>12} {:>10}", "figure", "value", "goal", "of goal");
+    // The edge's ratios: the worker in local workerd, delivering to an origin.
+    let status = Command::new("cargo")
+        .current_dir(&ctx.root)
+        .args(["run", "--quiet", "--release", "-p", "payref-tests", "--bin", "payref-edge-bench"])
+        .env("PAYREF_WRANGLER", ctx.node_bin("wrangler"))
+        .status()
+        .context("running the edge bench")?;
+    anyhow::ensure!(status.success(), "the edge bench failed ({status})");
+    // The origin's ratios, measured in a release build side by side in one process.
     let status = Command::new("cargo")
         .current_dir(&ctx.root)
         .args(["run", "--quiet", "--release", "-p", "payref-tests", "--bin", "payref-origin-bench"])
