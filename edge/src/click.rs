@@ -72,8 +72,9 @@ pub fn diagnostic(body: &[u8]) -> Result<Diagnostic, Rejection> {
     Ok(Diagnostic { kind, site, page })
 }
 
-/// CORS headers for a response to `origin` (the site's page). Every origin is allowed until
-/// sites' allowed origins are enforced; the site key is still validated.
+/// CORS headers for a response to `origin` (the site's page). A preflight carries no body, so no
+/// site key: it is answered for any origin, and the POST itself is refused (403, without an
+/// `Access-Control-Allow-Origin`) when the site does not allow the page's origin.
 pub fn cors_headers(origin: Option<&str>) -> Vec<(&'static str, String)> {
     let mut headers = vec![
         ("Access-Control-Allow-Methods", "POST, OPTIONS".to_owned()),

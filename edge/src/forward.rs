@@ -39,6 +39,21 @@ pub fn sign_batch(events: Vec<ReceivedEvent>, secret: &[u8], now_ms: i64) -> Sig
     SignedBatch { body, signature, count }
 }
 
+/// What becomes of a queued message once its batch was (or was not) delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Settle {
+    /// Done with: delivered, or never deliverable (poison).
+    Ack,
+    /// Tried again after the queue's `retry_delay`; dead-lettered after `max_retries`.
+    Retry,
+}
+
+/// The fate of each of `count` messages: poison is acknowledged either way; the rest are
+/// acknowledged when the origin took the batch and retried when it did not.
+pub fn settle(count: usize, poison: &[usize], delivered: bool) -> Vec<Settle> {
+    (0..count).map(|i| if delivered || poison.contains(&i) { Settle::Ack } else { Settle::Retry }).collect()
+}
+
 /// The ingest URL under the origin's base URL.
 pub fn ingest_url(origin_base: &str) -> String {
     format!("{}{INGEST_PATH}", origin_base.trim_end_matches('/'))
@@ -78,6 +93,28 @@ mod tests {
         let good = serde_json::to_string(&event(1)).unwrap();
         let (events, poison) = parse_messages(&[good, "{".into()]);
         assert_eq!((events.len(), poison), (1, vec![1]));
+    }
+
+    #[test]
+    fn a_full_queue_batch_is_one_signed_request_and_poison_never_returns() {
+        // The consumer's largest batch (max_batch_size = 100), two messages of it unparseable.
+        let mut bodies: Vec<String> = (0..100).map(|n| serde_json::to_string(&event(n)).unwrap()).collect();
+        bodies[7] = "{\"not\": \"an event\"}".into();
+        bodies[63] = String::new();
+        let (events, poison) = parse_messages(&bodies);
+        assert_eq!((events.len(), poison.clone()), (98, vec![7, 63]));
+        let signed = sign_batch(events, b"k", 5);
+        assert_eq!(signed.count, 98);
+        let batch = EventBatch::from_json(signed.body.as_bytes()).unwrap();
+        assert_eq!(batch.events.len(), 98);
+        assert_eq!(batch.events[7].event.click_id(), ClickId::from_bytes([8; 16]), "order kept, poison skipped");
+        assert!(signature::verify(&signed.signature, signed.body.as_bytes(), &[b"k"], 5).is_ok());
+
+        let delivered = settle(100, &poison, true);
+        assert!(delivered.iter().all(|s| *s == Settle::Ack));
+        let failed = settle(100, &poison, false);
+        assert_eq!((failed[7], failed[63]), (Settle::Ack, Settle::Ack), "poison is not retried forever");
+        assert_eq!(failed.iter().filter(|s| **s == Settle::Retry).count(), 98);
     }
 
     #[test]

@@ -145,8 +145,9 @@ async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Resu
         }
     };
     let (ua, ip) = client(&req)?;
-    // Bots and paused affiliates still reach the page, uncredited.
-    let code = link.code.as_deref().and_then(|c| ReferralCode::parse(c).ok()).filter(|_| !bots::is_bot(&ua));
+    // Bots, link checkers (HEAD) and paused affiliates still reach the page, uncredited.
+    let person = req.method() == Method::Get && !bots::is_bot(&ua);
+    let code = link.code.as_deref().and_then(|c| ReferralCode::parse(c).ok()).filter(|_| person);
     let click_id = ClickId::from_bytes(config::random_bytes::<16>()?);
     let Some(location) = redirect::location(&link.destination_url, code.as_ref().map(|c| (c, click_id))) else {
         console_error!("payref: link {} has an unusable destination", slug.as_str());

@@ -26,9 +26,9 @@ pub async fn deliver_batch(batch: MessageBatch<String>, env: Env) -> Result<()> 
     let (events, poison) = forward::parse_messages(&bodies);
     for &i in &poison {
         console_error!("payref: dropping unparseable queue message {}", messages[i].id());
-        messages[i].ack();
     }
     if events.is_empty() {
+        poison.iter().for_each(|&i| messages[i].ack());
         return Ok(());
     }
     let secret = env.secret("EDGE_SECRET")?.to_string();
@@ -40,11 +40,11 @@ pub async fn deliver_batch(batch: MessageBatch<String>, env: Env) -> Result<()> 
             false
         }
     };
-    for (i, m) in messages.iter().enumerate() {
-        if poison.contains(&i) {
-            continue;
+    for (m, fate) in messages.iter().zip(forward::settle(messages.len(), &poison, delivered)) {
+        match fate {
+            forward::Settle::Ack => m.ack(),
+            forward::Settle::Retry => m.retry(),
         }
-        if delivered { m.ack() } else { m.retry() }
     }
     Ok(())
 }

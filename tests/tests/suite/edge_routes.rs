@@ -185,13 +185,17 @@ async fn redirect_links_send_visitors_on_with_the_referral_and_the_cookie() {
     let bot = follow(GOOGLEBOT).await.unwrap();
     assert_eq!((bot.status().as_u16(), bot.headers()["location"].to_str().unwrap()), (302, destination));
     assert!(bot.headers().get("set-cookie").is_none());
+    // So does a link checker's HEAD.
+    let head = client.head(format!("{}/r/spring", edge.url)).header("User-Agent", visitor(3)).send().await.unwrap();
+    assert_eq!((head.status().as_u16(), head.headers()["location"].to_str().unwrap()), (302, destination));
+    assert!(head.headers().get("set-cookie").is_none());
     // Another person is another click, with another id; it arrives after the bot's would have.
     let again = follow(&visitor(2)).await.unwrap();
     let second = again.headers()["location"].to_str().unwrap()[prefix.len()..].trim_end_matches("#top").to_owned();
     assert_ne!(second, click_id);
     eventually(Duration::from_secs(30), "the second click to reach the origin", || async { origin.has_click(&second).await.then_some(()) })
         .await;
-    assert_eq!(origin.count("clicks").await, 2, "the bot's visit is not a click");
+    assert_eq!(origin.count("clicks").await, 2, "neither the bot's visit nor the HEAD is a click");
 
     assert_eq!(code_of(client.get(format!("{}/r/nope", edge.url)).send().await.unwrap(), 404).await, "not_found");
     assert_eq!(code_of(client.get(format!("{}/r/bad%20slug", edge.url)).send().await.unwrap(), 404).await, "not_found");
@@ -250,4 +254,35 @@ async fn clicks_carry_the_country_cloudflare_saw() {
     assert_eq!(country_of(&ClickId::from_bytes([3; 16]).to_text()), "T1");
     assert_eq!(country_of(&ClickId::from_bytes([4; 16]).to_text()), Value::Null, "an empty cf.country is no country");
     assert_eq!(country_of(&redirect_click), "JP", "a redirect's click has its country too");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sites_new_allowed_origins_reach_the_edge_when_its_cached_copy_expires() {
+    // The cached copy carries its own expiry (1 s in tests; KV's own TTL cannot go under 60 s).
+    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let site_id = site(&origin, "shop_moves", &["https://old.test"]).await;
+    let edge = spawn_edge(&origin.url).await;
+    let status = |n: u32, page: &'static str| {
+        let edge = &edge;
+        async move { post(edge, "/v1/clicks", &visitor(n), page, click("shop_moves", u8::try_from(n).unwrap())).await.status().as_u16() }
+    };
+    assert_eq!(status(1, "https://old.test").await, 204);
+    assert_eq!(status(2, "https://new.test").await, 403);
+
+    let moved = Client::new()
+        .patch(format!("{}/v1/sites/{site_id}", origin.url))
+        .bearer_auth(&origin.seed.api_key)
+        .json(&json!({ "allowed_origins": ["https://new.test"] }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), 200);
+    let mut n = 3;
+    eventually(Duration::from_secs(15), "the edge to take the new origin", || {
+        n += 1;
+        let n = n;
+        async move { (status(n, "https://new.test").await == 204).then_some(()) }
+    })
+    .await;
+    assert_eq!(status(40, "https://old.test").await, 403, "the old origin is refused from then on");
 }
