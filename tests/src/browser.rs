@@ -38,3 +38,9 @@ pub async fn visit_with(url: &str, flags: &[&str]) -> Visit {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|e| panic!("visit.mjs printed no result ({e}): {}", String::from_utf8_lossy(&out.stdout)))
 }
+
+/// The value of query parameter `name` in `href` (as written, not decoded).
+pub fn query_param<'a>(href: &'a str, name: &str) -> Option<&'a str> {
+    let query = href.split_once('?')?.1.split('#').next()?;
+    query.split('&').find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
+}

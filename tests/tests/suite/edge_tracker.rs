@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use payref_shared::client_reference::{self, ParsedReference};
-use payref_tests::browser::visit_with;
+use payref_tests::browser::{query_param, visit_with};
 use payref_tests::edge::{spawn_edge, spawn_edge_with};
 use payref_tests::origin::{Backend, spawn_origin};
 use payref_tests::process::eventually;
@@ -92,7 +92,7 @@ async fn the_tracker_adopts_the_click_of_a_redirect_link() {
 
     // Every Stripe surface carries the redirect's click, and the tracker reports no other.
     let href = &seen.payment_link;
-    let reference = href.split("client_reference_id=").nth(1).and_then(|r| r.split(['&', '#']).next()).unwrap_or_else(|| panic!("{href}"));
+    let reference = query_param(href, "client_reference_id").unwrap_or_else(|| panic!("{href}"));
     let ParsedReference::Tracked(parsed) = client_reference::parse(reference).expect("a payref reference") else { panic!("{reference}") };
     assert_eq!((parsed.code.as_str(), parsed.click_id.to_text()), ("demo", click_id.clone()));
     assert_eq!(seen.buy_button.as_deref(), Some(reference));

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use payref_shared::client_reference::{self, ParsedReference};
-use payref_tests::browser::visit;
+use payref_tests::browser::{query_param, visit};
 use payref_tests::edge::spawn_edge;
 use payref_tests::origin::{Backend, SITE_KEY, spawn_origin};
 use payref_tests::process::eventually;
@@ -14,11 +14,6 @@ use payref_tests::stripe;
 use serde_json::Value;
 
 const WEBHOOK_SECRET: &str = "whsec_e2e_secret";
-
-fn query_param<'a>(href: &'a str, name: &str) -> Option<&'a str> {
-    let query = href.split_once('?')?.1.split('#').next()?;
-    query.split('&').find_map(|p| p.strip_prefix(name)?.strip_prefix('='))
-}
 
 async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
     let origin = spawn_origin(backend, WEBHOOK_SECRET).await;
