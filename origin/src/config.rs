@@ -53,6 +53,9 @@ pub fn keyring_from_env() -> Result<Keyring, ConfigError> {
     Keyring::parse(&spec).map_err(|why| ConfigError::Invalid { name: "PAYREF_ENCRYPTION_KEYS", why })
 }
 
+/// Shortest accepted edge ↔ origin signing secret, bytes.
+pub const MIN_EDGE_SECRET_LEN: usize = 32;
+
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
 }
@@ -64,6 +67,15 @@ impl Config {
         let bind = bind.parse().map_err(|e: std::net::AddrParseError| ConfigError::Invalid { name: "PAYREF_BIND", why: e.to_string() })?;
         let mut edge_secrets = vec![var("PAYREF_EDGE_SECRET").ok_or(ConfigError::Missing("PAYREF_EDGE_SECRET"))?];
         edge_secrets.extend(var("PAYREF_EDGE_SECRET_PREVIOUS"));
+        // The secret is an HMAC key that anyone may guess at offline from one signed batch.
+        for (name, secret) in ["PAYREF_EDGE_SECRET", "PAYREF_EDGE_SECRET_PREVIOUS"].into_iter().zip(&edge_secrets) {
+            if secret.len() < MIN_EDGE_SECRET_LEN {
+                return Err(ConfigError::Invalid {
+                    name,
+                    why: format!("must be at least {MIN_EDGE_SECRET_LEN} bytes (generate one with: openssl rand -hex 32)"),
+                });
+            }
+        }
         let lead_secret = var("PAYREF_LEAD_SECRET").ok_or(ConfigError::Missing("PAYREF_LEAD_SECRET"))?;
         if lead_secret.len() < 16 {
             return Err(ConfigError::Invalid { name: "PAYREF_LEAD_SECRET", why: "must be at least 16 bytes".into() });

@@ -154,6 +154,7 @@ async fn serve() -> anyhow::Result<()> {
         metrics_token: config.metrics_token.map(Arc::new),
         events_wake: Arc::default(),
         stripe: Arc::new(StripeApi { base_url: config.stripe_api_base }),
+        auth_failures: Arc::default(),
     };
     let background = http::Background {
         job_interval: config.job_interval,

@@ -9,7 +9,7 @@ const BUCKETS: [f64; 10] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 
 /// Status classes counted separately.
 const CLASSES: [&str; 5] = ["1xx", "2xx", "3xx", "4xx", "5xx"];
 /// Ingest outcomes.
-pub const INGEST_OUTCOMES: [&str; 6] = ["stored", "repeat", "duplicate", "lead", "lead_duplicate", "rejected"];
+pub const INGEST_OUTCOMES: [&str; 7] = ["stored", "repeat", "duplicate", "lead", "lead_duplicate", "lead_ignored", "rejected"];
 
 /// The process's counters.
 #[derive(Debug, Default)]
@@ -18,7 +18,7 @@ pub struct Metrics {
     duration_buckets: [AtomicU64; 10],
     duration_count: AtomicU64,
     duration_sum_micros: AtomicU64,
-    ingest: [AtomicU64; 6],
+    ingest: [AtomicU64; 7],
     webhooks: AtomicU64,
     events: [AtomicU64; 3],
     released: AtomicU64,
@@ -45,7 +45,7 @@ impl Metrics {
     }
 
     /// Counts ingested events by outcome (indexes of [`INGEST_OUTCOMES`]).
-    pub fn ingested(&self, counts: [usize; 6]) {
+    pub fn ingested(&self, counts: [usize; 7]) {
         for (c, n) in self.ingest.iter().zip(counts) {
             add(c, n as u64);
         }
@@ -136,7 +136,7 @@ mod tests {
         let m = Metrics::default();
         m.request(200, 0.003);
         m.request(404, 0.2);
-        m.ingested([2, 1, 0, 0, 0, 1]);
+        m.ingested([2, 1, 0, 0, 0, 0, 1]);
         let text = m.render();
         assert!(text.contains("payref_http_requests_total{status=\"2xx\"} 1\n"), "{text}");
         assert!(text.contains("payref_http_requests_total{status=\"4xx\"} 1\n"));

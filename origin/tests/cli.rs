@@ -30,7 +30,7 @@ impl Cli {
         c.env("PAYREF_DATABASE_URL", format!("sqlite://{}", self.dir.join("p.db").display()))
             .env("PAYREF_LOG", "trace")
             .env("PAYREF_ENCRYPTION_KEYS", KEYS)
-            .env("PAYREF_EDGE_SECRET", "edge-secret-for-cli-tests")
+            .env("PAYREF_EDGE_SECRET", "edge-secret-for-cli-tests-0123456789abcdef")
             .env("PAYREF_LEAD_SECRET", "lead-secret-for-cli-tests");
         c
     }
@@ -114,6 +114,17 @@ fn bad_input_gets_a_clear_message() {
             .contains("whsec_")
     );
     assert!(cli.refused(&["frobnicate"]).contains("unrecognized subcommand"));
+    // A guessable edge secret is refused before anything is served.
+    let short = cli
+        .command()
+        .arg("serve")
+        .env("PAYREF_EDGE_SECRET", "change-me")
+        .env("PAYREF_BIND", "127.0.0.1:0")
+        .output()
+        .expect("running payref");
+    assert!(!short.status.success());
+    let said = String::from_utf8_lossy(&short.stderr);
+    assert!(said.contains("PAYREF_EDGE_SECRET") && said.contains("at least 32 bytes"), "{said}");
 }
 
 /// Sends one HTTP/1.1 request to `port`; returns the status code.

@@ -5,6 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::EdgeEvent;
+use crate::event::{EventError, MAX_URL_LEN, MAX_UTM_LEN, UTM_KEYS, check_text};
 
 /// The most events one batch may carry.
 pub const MAX_BATCH_EVENTS: usize = 1000;
@@ -57,20 +58,87 @@ impl core::fmt::Display for BatchError {
 
 impl core::error::Error for BatchError {}
 
+/// The longest `country`, `visitor` and `device` annotation the edge adds.
+pub const MAX_ANNOTATION_LEN: usize = 128;
+
+impl ReceivedEvent {
+    /// Checks what serde's shape does not: free text within the wire's bounds and storable
+    /// everywhere ([`crate::text`]), at most the five `utm_*` keys, a lead's hash as hex.
+    /// The message names the field.
+    pub fn check(&self) -> Result<(), EventError> {
+        for (name, value) in [("country", &self.country), ("visitor", &self.visitor), ("device", &self.device)] {
+            check_text(name, value.as_deref().unwrap_or_default(), MAX_ANNOTATION_LEN)?;
+        }
+        match &self.event {
+            EdgeEvent::Click(c) => {
+                check_text("landing_url", &c.landing_url, MAX_URL_LEN)?;
+                check_text("referrer", &c.referrer, MAX_URL_LEN)?;
+                if c.utm.len() > UTM_KEYS.len() {
+                    return Err(EventError::Invalid("utm", alloc::format!("more than {} parameters", UTM_KEYS.len())));
+                }
+                for (k, v) in &c.utm {
+                    let Some(key) = UTM_KEYS.iter().find(|u| **u == k.as_str()) else {
+                        return Err(EventError::Invalid("utm", "a key that is not a utm_* parameter".into()));
+                    };
+                    check_text(key, v, MAX_UTM_LEN)?;
+                }
+                Ok(())
+            }
+            EdgeEvent::Lead(l) => {
+                let hex = l.email_sha256.len() == 64 && l.email_sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
+                if hex { Ok(()) } else { Err(EventError::Invalid("email_sha256", "not a lowercase hex sha256".into())) }
+            }
+        }
+    }
+}
+
+/// A batch read one event at a time: an event that does not parse or check is kept, in its
+/// place, as the reason, so one bad event never fails the others.
+#[derive(Debug)]
+pub struct CheckedBatch {
+    /// When the edge sent the batch, UTC epoch milliseconds.
+    pub sent_at_ms: i64,
+    /// Each event, or why it was refused (naming the field).
+    pub events: Vec<Result<ReceivedEvent, String>>,
+}
+
+#[derive(serde::Deserialize)]
+struct RawBatch<'a> {
+    sent_at_ms: i64,
+    #[serde(borrow)]
+    events: Vec<&'a serde_json::value::RawValue>,
+}
+
 impl EventBatch {
+    /// Parses the batch's frame strictly and each event on its own ([`CheckedBatch`]).
+    pub fn from_json_each(body: &[u8]) -> Result<CheckedBatch, BatchError> {
+        let raw: RawBatch<'_> = serde_json::from_slice(body).map_err(|e| BatchError::Json(alloc::format!("{e}")))?;
+        if raw.events.len() > MAX_BATCH_EVENTS {
+            return Err(BatchError::TooManyEvents(raw.events.len()));
+        }
+        let events = raw
+            .events
+            .into_iter()
+            .map(|e| {
+                let event: ReceivedEvent = serde_json::from_str(e.get()).map_err(|e| alloc::format!("{e}"))?;
+                event.check().map_err(|e| alloc::format!("{e}"))?;
+                Ok(event)
+            })
+            .collect();
+        Ok(CheckedBatch { sent_at_ms: raw.sent_at_ms, events })
+    }
+
     /// The JSON body.
     pub fn to_json(&self) -> String {
         // Serializing plain owned data into a String cannot fail.
         serde_json::to_string(self).unwrap_or_default()
     }
 
-    /// Parses and bounds a batch body.
+    /// Parses and bounds a batch body, refusing it whole if any event is not valid.
     pub fn from_json(body: &[u8]) -> Result<Self, BatchError> {
-        let batch: Self = serde_json::from_slice(body).map_err(|e| BatchError::Json(alloc::format!("{e}")))?;
-        if batch.events.len() > MAX_BATCH_EVENTS {
-            return Err(BatchError::TooManyEvents(batch.events.len()));
-        }
-        Ok(batch)
+        let checked = Self::from_json_each(body)?;
+        let events = checked.events.into_iter().collect::<Result<Vec<_>, _>>().map_err(BatchError::Json)?;
+        Ok(Self { sent_at_ms: checked.sent_at_ms, events })
     }
 }
 
@@ -100,6 +168,46 @@ mod tests {
     fn json_round_trips() {
         let b = EventBatch { sent_at_ms: 5, events: alloc::vec![event(1), event(2)] };
         assert_eq!(EventBatch::from_json(b.to_json().as_bytes()).unwrap(), b);
+    }
+
+    #[test]
+    fn one_bad_event_is_refused_alone_with_its_reason() {
+        let mut nul = event(2);
+        if let EdgeEvent::Click(c) = &mut nul.event {
+            c.landing_url = "https://shop.test/?q=\0".into();
+        }
+        let b = EventBatch { sent_at_ms: 5, events: alloc::vec![event(1), nul, event(3)] };
+        let json = b.to_json().replacen("\"demo\"", "\"de mo\"", 3).replacen("\"de mo\"", "\"demo\"", 2);
+        let checked = EventBatch::from_json_each(json.as_bytes()).unwrap();
+        assert_eq!(checked.events.len(), 3);
+        assert!(checked.events[0].is_ok());
+        assert!(checked.events[1].as_ref().unwrap_err().contains("landing_url"), "{:?}", checked.events[1]);
+        assert!(checked.events[2].as_ref().unwrap_err().contains("character outside"), "{:?}", checked.events[2]);
+        assert!(EventBatch::from_json(json.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn check_bounds_every_free_text_field() {
+        let long = |f: fn(&mut ReceivedEvent)| {
+            let mut e = event(1);
+            f(&mut e);
+            e.check().unwrap_err().to_string()
+        };
+        assert!(long(|e| e.visitor = Some("v".repeat(MAX_ANNOTATION_LEN + 1))).contains("visitor"));
+        assert!(long(|e| e.country = Some("\0".into())).contains("country"));
+        assert!(
+            long(|e| if let EdgeEvent::Click(c) = &mut e.event {
+                c.referrer = "r".repeat(MAX_URL_LEN + 1)
+            })
+            .contains("referrer")
+        );
+        assert!(
+            long(|e| if let EdgeEvent::Click(c) = &mut e.event {
+                c.utm = alloc::vec![("x".into(), "y".into())]
+            })
+            .contains("utm")
+        );
+        assert!(event(1).check().is_ok());
     }
 
     #[test]

@@ -132,10 +132,19 @@ fn invalid(name: &'static str) -> impl Fn(&dyn fmt::Display) -> EventError {
 
 fn bounded(pairs: &[(String, String)], name: &'static str, max: usize) -> Result<String, EventError> {
     let v = pairs.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str());
+    check_text(name, v, max)?;
+    Ok(v.to_string())
+}
+
+/// Refuses free text longer than `max` bytes or holding what a store cannot keep.
+pub(crate) fn check_text(name: &'static str, v: &str, max: usize) -> Result<(), EventError> {
     if v.len() > max {
         return Err(EventError::Invalid(name, alloc::format!("longer than {max} bytes")));
     }
-    Ok(v.to_string())
+    if !crate::text::is_storable(v) {
+        return Err(EventError::Invalid(name, crate::text::NUL_REFUSED.to_string()));
+    }
+    Ok(())
 }
 
 impl EdgeEvent {
@@ -153,9 +162,7 @@ impl EdgeEvent {
                 let mut utm = Vec::new();
                 for key in UTM_KEYS {
                     if let Some((k, v)) = pairs.iter().find(|(k, _)| k == key) {
-                        if v.len() > MAX_UTM_LEN {
-                            return Err(EventError::Invalid(key, alloc::format!("longer than {MAX_UTM_LEN} bytes")));
-                        }
+                        check_text(key, v, MAX_UTM_LEN)?;
                         utm.push((k.clone(), v.clone()));
                     }
                 }
@@ -236,6 +243,20 @@ mod tests {
         let long = ClickEvent { landing_url: "x".repeat(3000), ..click() }.to_form();
         let parsed = EdgeEvent::from_form(&long).unwrap();
         assert!(matches!(parsed, EdgeEvent::Click(c) if c.landing_url.len() == MAX_URL_LEN));
+    }
+
+    #[test]
+    fn a_nul_in_any_free_text_field_is_refused_by_name() {
+        for (field, body) in [
+            ("u", click().to_form().replace("u=https", "u=https%00")),
+            ("r", click().to_form().replace("r=", "r=%00")),
+            ("utm_source", click().to_form().replace("utm_source=news", "utm_source=ne%00ws")),
+        ] {
+            assert!(
+                matches!(EdgeEvent::from_form(&body), Err(EventError::Invalid(f, why)) if f == field && why.contains("NUL")),
+                "{field}"
+            );
+        }
     }
 
     #[test]

@@ -17,6 +17,7 @@ pub mod form;
 pub mod link;
 pub mod sha256;
 pub mod site;
+pub mod text;
 pub mod web_origin;
 
 #[cfg(feature = "server")]

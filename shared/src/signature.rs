@@ -56,33 +56,80 @@ pub fn sign(secret: &[u8], timestamp_ms: i64, body: &[u8]) -> String {
     alloc::format!("t={timestamp_ms},v1={}", hex::encode(tag))
 }
 
-fn parse_header(header: &str) -> Result<(i64, Vec<Vec<u8>>), SignatureError> {
-    let mut ts = None;
-    let mut sigs = Vec::new();
+/// The most `v1` values a header may carry. Stripe sends one, two while a secret is rolled;
+/// each further value would cost a comparison, so a header with more is refused whole.
+pub const MAX_CANDIDATES: usize = 8;
+/// Bytes in an HMAC-SHA256 tag; a `v1` value of any other length cannot match and is skipped.
+const TAG_LEN: usize = 32;
+
+/// A parsed `t=…,v1=…` header: the timestamp and the candidate tags of the right length.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureHeader {
+    /// The signed timestamp, in the signer's unit (ms for the edge, seconds for Stripe).
+    pub timestamp: i64,
+    /// Up to [`MAX_CANDIDATES`] tags, each exactly 32 bytes.
+    pub candidates: Vec<[u8; TAG_LEN]>,
+}
+
+/// Parses `t=<integer>,v1=<64 hex>[,v1=…]`; other schemes (`v0=`) are ignored. Work is linear in
+/// the header's length and no more than [`MAX_CANDIDATES`] tags are kept.
+pub fn parse_header(header: &str) -> Result<SignatureHeader, SignatureError> {
+    let mut timestamp = None;
+    let mut candidates = Vec::new();
+    let mut v1_values = 0usize;
     for part in header.split(',') {
         match part.trim().split_once('=') {
-            Some(("t", v)) => ts = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?),
-            Some(("v1", v)) => sigs.push(hex::decode(v).map_err(|_| SignatureError::Malformed)?),
+            Some(("t", v)) => timestamp = Some(v.parse::<i64>().map_err(|_| SignatureError::Malformed)?),
+            Some(("v1", v)) => {
+                v1_values += 1;
+                if v1_values > MAX_CANDIDATES {
+                    return Err(SignatureError::Malformed);
+                }
+                let mut tag = [0u8; TAG_LEN];
+                if v.len() == 2 * TAG_LEN && hex::decode_to_slice(v, &mut tag).is_ok() {
+                    candidates.push(tag);
+                }
+            }
             _ => {}
         }
     }
-    match ts {
-        Some(t) if !sigs.is_empty() => Ok((t, sigs)),
+    match timestamp {
+        Some(timestamp) if v1_values > 0 => Ok(SignatureHeader { timestamp, candidates }),
         _ => Err(SignatureError::Malformed),
     }
 }
 
-/// Checks `header` against `body` with any of `secrets`; returns the signed timestamp.
-pub fn verify(header: &str, body: &[u8], secrets: &[&[u8]], now_ms: i64) -> Result<i64, SignatureError> {
+/// Constant-time equality of two tags.
+fn same_tag(a: &[u8; TAG_LEN], b: &[u8; TAG_LEN]) -> bool {
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Checks a `t=…,v1=…` header against `body`: the timestamp within `tolerance` of `now` (both in
+/// the header's unit), and some candidate equal to HMAC-SHA256(secret, "<t>.<body>") under one of
+/// `secrets`. One MAC is computed per secret, however many candidates the header carries, and
+/// none at all when the header is malformed or out of time. Returns the signed timestamp.
+pub fn verify_with_tolerance(header: &str, body: &[u8], secrets: &[&[u8]], now: i64, tolerance: i64) -> Result<i64, SignatureError> {
     if secrets.is_empty() {
         return Err(SignatureError::NoSecret);
     }
-    let (ts, sigs) = parse_header(header)?;
-    if now_ms.abs_diff(ts) > MAX_SKEW_MS.unsigned_abs() {
+    let parsed = parse_header(header)?;
+    if now.abs_diff(parsed.timestamp) > tolerance.unsigned_abs() {
         return Err(SignatureError::Skew);
     }
-    let ok = secrets.iter().any(|secret| sigs.iter().any(|sig| mac(secret, ts, body).verify_slice(sig).is_ok()));
-    if ok { Ok(ts) } else { Err(SignatureError::Mismatch) }
+    if parsed.candidates.is_empty() {
+        return Err(SignatureError::Mismatch);
+    }
+    let ok = secrets.iter().any(|secret| {
+        let tag: [u8; TAG_LEN] = mac(secret, parsed.timestamp, body).finalize().into_bytes().into();
+        // Every candidate is compared, so the time taken does not tell which one matched.
+        parsed.candidates.iter().fold(false, |found, c| found | same_tag(&tag, c))
+    });
+    if ok { Ok(parsed.timestamp) } else { Err(SignatureError::Mismatch) }
+}
+
+/// Checks `header` against `body` with any of `secrets`; returns the signed timestamp.
+pub fn verify(header: &str, body: &[u8], secrets: &[&[u8]], now_ms: i64) -> Result<i64, SignatureError> {
+    verify_with_tolerance(header, body, secrets, now_ms, MAX_SKEW_MS)
 }
 
 #[cfg(test)]
@@ -114,7 +161,28 @@ mod tests {
         assert_eq!(verify(&h, b"body", &[b"k"], NOW - MAX_SKEW_MS - 1), Err(SignatureError::Skew));
         assert_eq!(verify(&h, b"body", &[b"k"], NOW + MAX_SKEW_MS), Ok(NOW));
         assert_eq!(verify("t=1", b"", &[b"k"], 1), Err(SignatureError::Malformed));
-        assert_eq!(verify("v1=zz,t=1", b"", &[b"k"], 1), Err(SignatureError::Malformed));
+        assert_eq!(verify("v1=zz,t=1", b"", &[b"k"], 1), Err(SignatureError::Mismatch));
+        assert_eq!(verify("t=x,v1=00", b"", &[b"k"], 1), Err(SignatureError::Malformed));
+    }
+
+    #[test]
+    fn refuses_a_header_with_more_candidates_than_a_rotation_needs() {
+        let good = sign(b"k", NOW, b"body");
+        let tag = good.split_once("v1=").unwrap().1;
+        let eight = alloc::format!("t={NOW}{},v1={tag}", ",v1=".repeat(7));
+        assert_eq!(verify(&eight, b"body", &[b"k"], NOW), Ok(NOW));
+        // The finding: thousands of empty v1 values each cost a MAC over the whole body.
+        let many = alloc::format!("t={NOW}{},v1={tag}", ",v1=".repeat(5000));
+        assert_eq!(verify(&many, b"body", &[b"k"], NOW), Err(SignatureError::Malformed));
+    }
+
+    #[test]
+    fn keeps_only_candidates_of_a_tags_length() {
+        let h = parse_header("t=5,v1=,v1=abcd,v1=zz,v0=00").unwrap();
+        assert_eq!((h.timestamp, h.candidates.len()), (5, 0));
+        let full = "ab".repeat(32);
+        let h = parse_header(&alloc::format!("t=5,v1={full},v1={full}00")).unwrap();
+        assert_eq!(h.candidates, alloc::vec![[0xab; 32]]);
     }
 
     proptest! {
@@ -126,6 +194,15 @@ mod tests {
         #[test]
         fn verify_never_panics(h in "\\PC{0,120}", now in any::<i64>()) {
             let _ = verify(&h, b"x", &[b"k"], now);
+        }
+
+        #[test]
+        fn parse_never_keeps_more_than_the_cap(n in 0usize..40, value in "[0-9a-f]{0,70}") {
+            let h = alloc::format!("t=1{}", alloc::format!(",v1={value}").repeat(n));
+            match parse_header(&h) {
+                Ok(p) => prop_assert!(n >= 1 && n <= MAX_CANDIDATES && p.candidates.len() <= n),
+                Err(e) => prop_assert!(e == SignatureError::Malformed && (n == 0 || n > MAX_CANDIDATES)),
+            }
         }
     }
 }

@@ -145,6 +145,7 @@ pub async fn spawn_origin_full(
         metrics_token: metrics_token.map(|t| Arc::new(t.to_owned())),
         events_wake: Arc::default(),
         stripe: Arc::new(payref_origin::stripe::client::StripeApi { base_url: stripe_base.map(str::to_owned) }),
+        auth_failures: Arc::default(),
     };
     let server = Some(serve(state.clone(), listener));
     let url = format!("http://{addr}");

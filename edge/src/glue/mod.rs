@@ -1,6 +1,7 @@
 //! workers-rs bindings: the fetch routes and the queue consumers. Thin by design; the decisions
 //! are the plain functions of the crate's other modules.
 
+mod body;
 mod config;
 mod queue;
 
@@ -74,7 +75,9 @@ async fn post_event(mut req: Request, env: &Env, ctx: &Context, origin: Option<&
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return rejection(&Rejection::too_large(), origin);
     }
-    let body = req.bytes().await?;
+    let Some(body) = body::read_bounded(&mut req, MAX_BODY_BYTES).await? else {
+        return rejection(&Rejection::too_large(), origin);
+    };
     let now = now_ms();
     let country = visitor::country(req.cf().and_then(|cf| cf.country()));
     let mut received = match click::accept(&body, now, country) {
@@ -183,10 +186,9 @@ async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Resu
 
 /// `POST /v1/diagnostics`: the loader's report that the page's CSP blocks WebAssembly.
 async fn diagnostics(mut req: Request, origin: Option<&str>) -> Result<Response> {
-    let body = req.bytes().await?;
-    if body.len() > MAX_BODY_BYTES {
+    let Some(body) = body::read_bounded(&mut req, MAX_BODY_BYTES).await? else {
         return rejection(&Rejection::too_large(), origin);
-    }
+    };
     match click::diagnostic(&body) {
         Ok(d) => {
             console_warn!("payref: site {} page {}: {}", d.site, d.page, d.kind);

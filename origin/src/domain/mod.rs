@@ -31,5 +31,7 @@ pub mod csv;
 pub mod ids;
 pub mod lead;
 pub mod link;
+pub mod redact;
 pub mod retry;
 pub mod secrets;
+pub mod throttle;

@@ -39,7 +39,21 @@ pub struct ApiKey(pub Caller);
 
 async fn check_api_key(req: &Request, bearer: Bearer) -> poem::Result<Caller> {
     let state = req.data::<AppState>().ok_or(ApiError::Unauthorized("no application state"))?;
-    Ok(caller_for_token(state, &bearer.token).await?)
+    // The peer's address, not a forwarded header a caller could vary at will.
+    let peer = req.remote_addr().as_socket_addr().map(std::net::SocketAddr::ip);
+    let now = crate::now_ms();
+    if let Some(ip) = peer
+        && let Some(ms) = state.auth_failures.lock().ok().and_then(|t| t.refused_for(&ip, now))
+    {
+        return Err(ApiError::TooManyAttempts((ms + 999) / 1000).into());
+    }
+    let caller = caller_for_token(state, &bearer.token).await;
+    if let (Some(ip), Err(ApiError::Unauthorized(_))) = (peer, &caller)
+        && let Ok(mut t) = state.auth_failures.lock()
+    {
+        t.failed(&ip, now);
+    }
+    Ok(caller?)
 }
 
 /// Resolves a presented token; 401 when unknown or revoked.

@@ -35,6 +35,9 @@ pub enum ApiError {
     /// 502: Stripe refused or could not be reached; the message says what it answered.
     #[error("{0}")]
     Upstream(String),
+    /// 429: too many failed attempts from this address; retry after this many seconds.
+    #[error("too many failed API key attempts from this address; retry in {0} s")]
+    TooManyAttempts(i64),
 }
 
 impl ApiError {
@@ -53,6 +56,7 @@ impl ApiError {
             Self::PayloadTooLarge(_) => "payload_too_large",
             Self::Internal(_) => "internal",
             Self::Upstream(_) => "stripe_unavailable",
+            Self::TooManyAttempts(_) => "rate_limited",
         }
     }
 }
@@ -76,6 +80,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             Self::Upstream(_) => StatusCode::BAD_GATEWAY,
+            Self::TooManyAttempts(_) => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -83,7 +88,13 @@ impl ResponseError for ApiError {
         if let Self::Internal(cause) = self {
             tracing::error!(error = %cause, "request failed");
         }
-        envelope(self.status(), self.code(), &self.to_string())
+        let mut resp = envelope(self.status(), self.code(), &self.to_string());
+        if let Self::TooManyAttempts(secs) = self
+            && let Ok(v) = poem::http::HeaderValue::from_str(&secs.to_string())
+        {
+            resp.headers_mut().insert(poem::http::header::RETRY_AFTER, v);
+        }
+        resp
     }
 }
 
@@ -128,6 +139,9 @@ pub enum ApiFailure {
     /// Something failed on our side; details are in the log.
     #[oai(status = 500)]
     Internal(Json<ErrorEnvelope>),
+    /// Too many failed API key attempts from this address (see `Retry-After`).
+    #[oai(status = 429)]
+    TooManyRequests(Json<ErrorEnvelope>, #[oai(header = "Retry-After")] Option<i64>),
     /// Stripe refused or could not be reached.
     #[oai(status = 502)]
     BadGateway(Json<ErrorEnvelope>),
@@ -153,6 +167,7 @@ impl From<ApiError> for ApiFailure {
             ApiError::PayloadTooLarge(_) => Self::PayloadTooLarge(body),
             ApiError::Internal(_) => Self::Internal(body),
             ApiError::Upstream(_) => Self::BadGateway(body),
+            ApiError::TooManyAttempts(secs) => Self::TooManyRequests(body, Some(secs)),
         }
     }
 }

@@ -25,8 +25,16 @@ pub async fn ingest_events(req: &Request, body: Body, Data(state): Data<&AppStat
     let bytes = read_body(body, INGEST_BODY_LIMIT).await?;
     let secrets: Vec<&[u8]> = state.edge_secrets.iter().map(Vec::as_slice).collect();
     signature::verify(&header, &bytes, &secrets, now_ms()).map_err(|e| ApiError::bad_request("bad_signature", e.to_string()))?;
-    let batch = EventBatch::from_json(&bytes).map_err(|e| ApiError::bad_request("invalid_batch", e.to_string()))?;
+    let batch = EventBatch::from_json_each(&bytes).map_err(|e| ApiError::bad_request("invalid_batch", e.to_string()))?;
     let report = store_batch(&state.db, batch, &state.lead_secret, now_ms()).await?;
-    state.metrics.ingested([report.stored, report.repeats, report.duplicates, report.leads, report.lead_duplicates, report.rejected.len()]);
+    state.metrics.ingested([
+        report.stored,
+        report.repeats,
+        report.duplicates,
+        report.leads,
+        report.lead_duplicates,
+        report.leads_ignored,
+        report.rejected.len(),
+    ]);
     Ok(Json(report))
 }

@@ -5,6 +5,7 @@ pub mod auth;
 pub mod edge;
 pub mod error;
 pub mod ingest;
+pub mod limits;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, handler, pos
 use crate::Db;
 use crate::domain::retry::RetryPolicy;
 use crate::domain::secrets::Keyring;
+use crate::domain::throttle::FailureThrottle;
 use crate::metrics::Metrics;
 use crate::reconcile::events::EventWorker;
 use crate::reconcile::jobs;
@@ -43,18 +45,35 @@ pub struct AppState {
     /// Where Stripe's API is reached (fetching objects payref has not seen, reconciling,
     /// writing customer metadata).
     pub stripe: Arc<StripeApi>,
+    /// Failed API-key attempts per caller address, in this process.
+    pub auth_failures: Arc<std::sync::Mutex<FailureThrottle<std::net::IpAddr>>>,
+}
+
+/// Whether a request without a metrics token may read `/metrics`: only straight from this
+/// host (a scraper beside the origin), never through a proxy, which would make any client look
+/// local.
+fn local_scrape(req: &poem::Request) -> bool {
+    let loopback = matches!(req.remote_addr().as_socket_addr(), Some(a) if a.ip().is_loopback());
+    let forwarded = ["forwarded", "x-forwarded-for", "x-real-ip"].iter().any(|h| req.headers().contains_key(*h));
+    loopback && !forwarded
 }
 
 #[handler]
 fn metrics(req: &poem::Request, Data(state): Data<&AppState>) -> Result<poem::Response, ApiError> {
-    if let Some(token) = &state.metrics_token {
-        let presented = req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-        // Constant-time compare: the token guards business volumes.
-        let ok =
-            presented.is_some_and(|p| p.len() == token.len() && p.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0);
-        if !ok {
-            return Err(ApiError::Unauthorized("a valid metrics token is required"));
+    match &state.metrics_token {
+        Some(token) => {
+            let presented = req.headers().get("authorization").and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+            // Constant-time compare: the token guards business volumes.
+            let ok = presented
+                .is_some_and(|p| p.len() == token.len() && p.bytes().zip(token.bytes()).fold(0u8, |acc, (a, b)| acc | (a ^ b)) == 0);
+            if !ok {
+                return Err(ApiError::Unauthorized("a valid metrics token is required"));
+            }
         }
+        None if !local_scrape(req) => {
+            return Err(ApiError::Forbidden("/metrics answers only local requests unless PAYREF_METRICS_TOKEN is set"));
+        }
+        None => {}
     }
     Ok(poem::Response::builder().content_type("text/plain; version=0.0.4").body(state.metrics.render()))
 }
@@ -77,6 +96,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/openapi.json", api::service().spec_endpoint())
         .nest("/docs", api::service().swagger_ui())
         .nest("/", api::service())
+        .around(limits::enforce)
         .data(state)
         .catch_all_error(|err: poem::Error| async move {
             if err.is::<ApiError>() || err.is_from_response() {

@@ -235,7 +235,8 @@ pub async fn attribute(
         Some(visitor) => conversions::visitor_purchases(conn, merchant_id, p.livemode, visitor, now - REPEAT_VISITOR_WINDOW_MS).await?,
         None => 0,
     };
-    let flags = review_flags(found.click.as_ref().map(|c| c.received_at), p.completed_at, earlier);
+    let mut flags = review_flags(found.click.as_ref().map(|c| c.received_at), p.completed_at, earlier);
+    flags.extend(found.flags.iter().copied());
     let (commission_status, hold_until, commission_reason) = if self_referral {
         (CommissionStatus::Denied, None, Some("self-referral: the affiliate's own email paid".to_owned()))
     } else if !flags.is_empty() {

@@ -25,6 +25,17 @@ pub struct Found {
     pub click: Option<ClickEvidence>,
     /// What matched, for the audit trail.
     pub evidence: Value,
+    /// Why the match deserves the merchant's look before its commission is approved.
+    pub flags: Vec<&'static str>,
+}
+
+/// The flag of a link that names a click payref never stored: the code still attributes (an
+/// ad blocker may have stopped the click's beacon), but anyone can make such an id up, so no
+/// window, click model or fast-purchase check could run on it.
+const UNKNOWN_CLICK: &str = "unknown_click";
+
+fn unknown_click(named: Option<&str>, stored: Option<&ClickEvidence>) -> Vec<&'static str> {
+    if named.is_some() && stored.is_none() { vec![UNKNOWN_CLICK] } else { Vec::new() }
 }
 
 /// Walks the chain, first match wins: `client_reference_id`, the customer's `payref_ref` /
@@ -96,7 +107,8 @@ async fn by_metadata(
         None => None,
     };
     let evidence = json!({ "customer": customer, "payref_ref": code, "payref_click": ref_click });
-    Ok(Some(Found { affiliate, method: Method::CustomerMetadata, click, evidence }))
+    let flags = unknown_click(ref_click.as_deref(), click.as_ref());
+    Ok(Some(Found { affiliate, method: Method::CustomerMetadata, click, evidence, flags }))
 }
 
 async fn by_discount(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_>) -> Result<Option<Found>, StorageError> {
@@ -107,7 +119,7 @@ async fn by_discount(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'_
         if let Some(affiliate) = affiliates::affiliate_by_code(&mut *conn, merchant_id, &code).await? {
             let kind = if stripe_id.starts_with("promo_") { "promotion_code" } else { "coupon" };
             let evidence = json!({ kind: stripe_id, "code": code });
-            return Ok(Some(Found { affiliate, method: Method::PromotionCode, click: None, evidence }));
+            return Ok(Some(Found { affiliate, method: Method::PromotionCode, click: None, evidence, flags: Vec::new() }));
         }
     }
     Ok(None)
@@ -132,7 +144,8 @@ async fn by_reference(conn: &mut AnyConnection, merchant_id: &str, p: &Payment<'
         None => None,
     };
     let evidence = json!({ "client_reference_id": reference, "code": code.as_str(), "click_id": click_id });
-    Ok(Some(Found { affiliate, method: Method::ClientReferenceId, click, evidence }))
+    let flags = unknown_click(click_id.as_deref(), click.as_ref());
+    Ok(Some(Found { affiliate, method: Method::ClientReferenceId, click, evidence, flags }))
 }
 
 async fn by_binding(conn: &mut AnyConnection, merchant_id: &str, binding: Option<&CustomerRow>) -> Result<Option<Found>, StorageError> {
@@ -146,7 +159,7 @@ async fn by_binding(conn: &mut AnyConnection, merchant_id: &str, binding: Option
         "bound_at": binding.created_at,
         "bound_from": binding.source_object_id,
     });
-    Ok(affiliate.map(|affiliate| Found { affiliate, method: Method::CustomerBinding, click: None, evidence }))
+    Ok(affiliate.map(|affiliate| Found { affiliate, method: Method::CustomerBinding, click: None, evidence, flags: Vec::new() }))
 }
 
 async fn by_lead_email(
@@ -159,10 +172,10 @@ async fn by_lead_email(
         return Ok(None);
     };
     let key = lead::email_key(lead_secret, &lead::email_sha256(email));
-    let Some(click_id) = leads::latest_click(conn, merchant_id, &key).await? else {
+    let Some(lead) = leads::latest_click(conn, merchant_id, &key).await? else {
         return Ok(None);
     };
-    let Some(click) = clicks::evidence(conn, merchant_id, &click_id).await? else {
+    let Some(click) = clicks::evidence(conn, merchant_id, &lead.click_id).await? else {
         return Ok(None);
     };
     let Some(affiliate_id) = click.affiliate_id.clone() else {
@@ -171,5 +184,6 @@ async fn by_lead_email(
     let affiliate = affiliates::affiliate_ref(&mut *conn, merchant_id, &affiliate_id).await?;
     // The email itself is never kept: the evidence is the lead's click.
     let evidence = json!({ "lead_click_id": click.click_id });
-    Ok(affiliate.map(|affiliate| Found { affiliate, method: Method::LeadEmail, click: Some(click), evidence }))
+    let flags = lead::lead_review_flags(lead.visitor.as_deref(), click.visitor.as_deref(), lead.visitor_emails);
+    Ok(affiliate.map(|affiliate| Found { affiliate, method: Method::LeadEmail, click: Some(click), evidence, flags }))
 }

@@ -13,6 +13,7 @@ use tokio::sync::Notify;
 
 use super::payments::{self, Context};
 use super::{customers, ledger, reconciler};
+use crate::domain::redact::redact_personal;
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::domain::secrets::Keyring;
 use crate::metrics::{EventResult, Metrics};
@@ -228,7 +229,7 @@ impl EventWorker {
     /// its own: one that does not apply is rolled back alone and settled after the commit,
     /// the others commit together (one commit for the batch instead of one per event).
     async fn apply_together(&self, batch: &[Claimed], now: i64) -> Result<Vec<Applied>, StorageError> {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = crate::storage::begin_write(&self.db.pool).await?;
         let mut results = Vec::with_capacity(batch.len());
         for claimed in batch {
             let mut savepoint = sqlx::Acquire::begin(&mut *tx).await?;
@@ -245,7 +246,7 @@ impl EventWorker {
     }
 
     async fn apply_alone(&self, claimed: &Claimed, now: i64) -> Applied {
-        let mut tx = self.db.pool.begin().await?;
+        let mut tx = crate::storage::begin_write(&self.db.pool).await?;
         let result = self.apply(&mut tx, claimed, now).await;
         if matches!(result, Ok(Ok(_))) {
             tx.commit().await?;
@@ -363,7 +364,17 @@ impl EventWorker {
         };
         let cx = Context { merchant_id: &claimed.merchant_id, lead_secret: &self.lead_secret, now };
         Ok(match dispatch(&mut *conn, cx, &event).await? {
-            Step::Done(outcome) if stripe_events::finish(conn, &claimed.merchant_id, &claimed.event_id, &outcome, now).await? => {
+            Step::Done(outcome)
+                if stripe_events::finish(
+                    conn,
+                    &claimed.merchant_id,
+                    &claimed.event_id,
+                    &outcome,
+                    redact_personal(&claimed.payload).as_deref(),
+                    now,
+                )
+                .await? =>
+            {
                 Ok((event.event_type, outcome))
             }
             other => Err(other),

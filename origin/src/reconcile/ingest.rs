@@ -5,12 +5,12 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use payref_shared::EdgeEvent;
-use payref_shared::batch::EventBatch;
+use payref_shared::batch::CheckedBatch;
 use serde::Serialize;
 
 use crate::domain::click::{DEDUP_WINDOW_MS, Seen, repeats};
 use crate::domain::ids::new_id;
-use crate::domain::lead::{email_key, is_email_sha256};
+use crate::domain::lead::{self, email_key, is_email_sha256};
 use crate::storage::clicks::{self, NewClick};
 use crate::storage::leads::{self, NewLead};
 use crate::storage::sites::{self, SiteRow};
@@ -29,7 +29,10 @@ pub struct IngestReport {
     pub leads: usize,
     /// Leads already stored.
     pub lead_duplicates: usize,
-    /// Events that can never be stored, with the reason (e.g. unknown site); not retried.
+    /// Leads ignored: their visitor already identified as many emails today as one may.
+    pub leads_ignored: usize,
+    /// Events that can never be stored, with the reason (an unknown site, a field that is not
+    /// valid); the rest of the batch is stored, and none of it is retried.
     pub rejected: Vec<Rejected>,
 }
 
@@ -38,8 +41,8 @@ pub struct IngestReport {
 pub struct Rejected {
     /// Position in the batch.
     pub index: usize,
-    /// Why.
-    pub reason: &'static str,
+    /// Why, naming the field.
+    pub reason: String,
 }
 
 /// One merchant's share of a batch.
@@ -50,19 +53,26 @@ struct MerchantEvents {
 }
 
 /// Stores the batch; `lead_secret` keys the stored form of email hashes.
-pub async fn store_batch(db: &Db, batch: EventBatch, lead_secret: &[u8], now: i64) -> Result<IngestReport, StorageError> {
+pub async fn store_batch(db: &Db, batch: CheckedBatch, lead_secret: &[u8], now: i64) -> Result<IngestReport, StorageError> {
     let mut report = IngestReport::default();
     let mut sites: HashMap<String, Option<SiteRow>> = HashMap::new();
     let mut by_merchant: BTreeMap<String, MerchantEvents> = BTreeMap::new();
     let mut seen_clicks = HashSet::new();
     for (index, received) in batch.events.into_iter().enumerate() {
+        let received = match received {
+            Ok(r) => r,
+            Err(reason) => {
+                report.rejected.push(Rejected { index, reason });
+                continue;
+            }
+        };
         let key = received.event.site().as_str().to_owned();
         if !sites.contains_key(&key) {
             let site = sites::by_key(&db.pool, &key).await?;
             sites.insert(key.clone(), site);
         }
         let Some(site) = sites.get(&key).and_then(Option::as_ref) else {
-            report.rejected.push(Rejected { index, reason: "unknown site" });
+            report.rejected.push(Rejected { index, reason: "unknown site".to_owned() });
             continue;
         };
         let group = by_merchant.entry(site.merchant_id.clone()).or_default();
@@ -93,7 +103,7 @@ pub async fn store_batch(db: &Db, batch: EventBatch, lead_secret: &[u8], now: i6
             }
             EdgeEvent::Lead(lead) => {
                 if !is_email_sha256(&lead.email_sha256) {
-                    report.rejected.push(Rejected { index, reason: "email_sha256 is not a lowercase hex sha256" });
+                    report.rejected.push(Rejected { index, reason: "email_sha256 is not a lowercase hex sha256".to_owned() });
                     continue;
                 }
                 group.leads.push(NewLead {
@@ -103,11 +113,12 @@ pub async fn store_batch(db: &Db, batch: EventBatch, lead_secret: &[u8], now: i6
                     click_id: lead.click_id.to_text(),
                     email_key: email_key(lead_secret, &lead.email_sha256),
                     received_at: received.received_at_ms,
+                    visitor: received.visitor,
                 });
             }
         }
     }
-    let mut tx = db.pool.begin().await?;
+    let mut tx = crate::storage::begin_write(&db.pool).await?;
     for (merchant_id, mut events) in by_merchant {
         // Serialises batches of one merchant (a row lock on PostgreSQL, the write lock on
         // SQLite), so two batches cannot both count the same visitor's click.
@@ -122,12 +133,33 @@ pub async fn store_batch(db: &Db, batch: EventBatch, lead_secret: &[u8], now: i6
                 (true, Some(_)) => report.repeats += 1,
             }
         }
-        let new_leads = leads::insert_many(&mut tx, &events.leads, now).await?;
+        let admitted = admit_leads(&mut tx, &merchant_id, events.leads).await?;
+        report.leads_ignored += admitted.ignored;
+        let new_leads = leads::insert_many(&mut tx, &admitted.leads, now).await?;
         report.leads += new_leads;
-        report.lead_duplicates += events.leads.len() - new_leads;
+        report.lead_duplicates += admitted.leads.len() - new_leads;
     }
     tx.commit().await?;
     Ok(report)
+}
+
+/// The leads to store and how many were ignored ([`lead::admit_leads`]).
+struct Admitted {
+    leads: Vec<NewLead>,
+    ignored: usize,
+}
+
+async fn admit_leads(conn: &mut sqlx::AnyConnection, merchant_id: &str, batch: Vec<NewLead>) -> Result<Admitted, StorageError> {
+    let visitors: Vec<&str> = batch.iter().filter_map(|l| l.visitor.as_deref()).collect::<HashSet<_>>().into_iter().collect();
+    let Some(from) = batch.iter().filter(|l| l.visitor.is_some()).map(|l| l.received_at).min() else {
+        return Ok(Admitted { leads: batch, ignored: 0 });
+    };
+    let known = leads::known_emails(conn, merchant_id, &visitors, from - lead::VISITOR_EMAILS_WINDOW_MS).await?;
+    let wanted: Vec<(Option<&str>, &str)> = batch.iter().map(|l| (l.visitor.as_deref(), l.email_key.as_str())).collect();
+    let verdicts = lead::admit_leads(&known, &wanted);
+    let ignored = verdicts.iter().filter(|ok| !**ok).count();
+    let leads = batch.into_iter().zip(verdicts).filter_map(|(l, ok)| ok.then_some(l)).collect();
+    Ok(Admitted { leads, ignored })
 }
 
 async fn resolve_affiliates(conn: &mut sqlx::AnyConnection, merchant_id: &str, rows: &mut [NewClick]) -> Result<(), StorageError> {

@@ -10,7 +10,7 @@ use tokio::sync::Notify;
 use super::reconciler;
 use crate::domain::secrets::Keyring;
 use crate::metrics::Metrics;
-use crate::storage::{Db, commissions, retention, stripe_connections};
+use crate::storage::{Db, commissions, event_redaction, retention, stripe_connections};
 use crate::stripe::client::StripeApi;
 
 /// Runs the periodic jobs every `interval` until the task is dropped.
@@ -37,6 +37,17 @@ pub async fn run(db: Db, interval: Duration, metrics: Arc<Metrics>) {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "retention purge failed"),
+        }
+        // Events applied before payref redacted them on applying, a chunk at a time.
+        loop {
+            match event_redaction::redact_applied(&db.pool, crate::now_ms()).await {
+                Ok(0) => break,
+                Ok(n) => tracing::info!(redacted = n, "applied Stripe events redacted"),
+                Err(e) => {
+                    tracing::warn!(error = %e, "redacting applied Stripe events failed");
+                    break;
+                }
+            }
         }
     }
 }

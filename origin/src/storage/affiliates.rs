@@ -229,7 +229,7 @@ pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Delet
         return Ok(Deleted::HasHistory);
     }
     // Its links go with it: they would only redirect uncredited.
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     sqlx::query("DELETE FROM links WHERE merchant_id = $1 AND affiliate_id = $2").bind(merchant_id).bind(id).execute(&mut *tx).await?;
     sqlx::query("DELETE FROM affiliates WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(&mut *tx).await?;
     tx.commit().await?;

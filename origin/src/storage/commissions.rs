@@ -306,7 +306,7 @@ pub async fn release_held(pool: &AnyPool, now: i64) -> Result<usize, StorageErro
         if due.is_empty() {
             return Ok(released);
         }
-        let mut tx = pool.begin().await?;
+        let mut tx = super::begin_write(pool).await?;
         for (id, merchant_id, hold_until, amount, currency) in &due {
             let done = sqlx::query(
                 "UPDATE commissions SET status = 'approved', approved_at = $1, updated_at = $1, hold_until = NULL \

@@ -4,6 +4,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
 use super::page::{Conditions, Page, PageRequest, values_rows};
+use crate::domain::lead::VISITOR_EMAILS_WINDOW_MS;
 
 /// A lead ready to store.
 #[derive(Debug, Clone)]
@@ -20,9 +21,11 @@ pub struct NewLead {
     pub email_key: String,
     /// When the edge received it.
     pub received_at: i64,
+    /// The edge's daily visitor hash of the identify call, when it had one.
+    pub visitor: Option<String>,
 }
 
-const PER_ROW: usize = 7;
+const PER_ROW: usize = 8;
 const ROWS_PER_INSERT: usize = 500;
 
 /// Inserts leads in multi-row statements; returns how many were new (the same email with the
@@ -31,7 +34,7 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewLead], created_at:
     let mut inserted = 0;
     for chunk in rows.chunks(ROWS_PER_INSERT) {
         let sql = format!(
-            "INSERT INTO leads (id, merchant_id, site_id, click_id, email_hmac, received_at, created_at) VALUES {} \
+            "INSERT INTO leads (id, merchant_id, site_id, click_id, email_hmac, received_at, created_at, visitor) VALUES {} \
              ON CONFLICT (merchant_id, email_hmac, click_id) DO NOTHING",
             values_rows(chunk.len(), PER_ROW)
         );
@@ -44,7 +47,8 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewLead], created_at:
                 .bind(&l.click_id)
                 .bind(&l.email_key)
                 .bind(l.received_at)
-                .bind(created_at);
+                .bind(created_at)
+                .bind(&l.visitor);
         }
         inserted += usize::try_from(q.execute(&mut *conn).await?.rows_affected()).unwrap_or(0);
     }
@@ -123,14 +127,57 @@ pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Opt
 
 /// The click of the most recent lead with this email key: the visit where the buyer
 /// identified themselves.
-pub async fn latest_click(conn: &mut AnyConnection, merchant_id: &str, email_key: &str) -> Result<Option<String>, StorageError> {
-    let row: Option<(String,)> =
-        sqlx::query_as("SELECT click_id FROM leads WHERE merchant_id = $1 AND email_hmac = $2 ORDER BY received_at DESC, id DESC LIMIT 1")
-            .bind(merchant_id)
-            .bind(email_key)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.map(|(c,)| c))
+pub async fn latest_click(conn: &mut AnyConnection, merchant_id: &str, email_key: &str) -> Result<Option<LeadMatch>, StorageError> {
+    let row: Option<(String, Option<String>, i64)> = sqlx::query_as(
+        "SELECT click_id, visitor, received_at FROM leads WHERE merchant_id = $1 AND email_hmac = $2 ORDER BY received_at DESC, id DESC LIMIT 1",
+    )
+    .bind(merchant_id)
+    .bind(email_key)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((click_id, visitor, at)) = row else { return Ok(None) };
+    let visitor_emails = match &visitor {
+        Some(v) => {
+            let known = known_emails(conn, merchant_id, &[v.as_str()], at - VISITOR_EMAILS_WINDOW_MS).await?;
+            known.len()
+        }
+        None => 1,
+    };
+    Ok(Some(LeadMatch { click_id, visitor, visitor_emails }))
+}
+
+/// The latest lead of an email, with what its identify call tells about the visitor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LeadMatch {
+    /// The click the visitor carried.
+    pub click_id: String,
+    /// The identify call's visitor hash.
+    pub visitor: Option<String>,
+    /// Distinct emails that visitor identified within a day of this lead (1 when unknown).
+    pub visitor_emails: usize,
+}
+
+/// The distinct (visitor, email key) pairs of these visitors' leads received since `from`.
+pub async fn known_emails(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    visitors: &[&str],
+    from: i64,
+) -> Result<Vec<(String, String)>, StorageError> {
+    let mut out = Vec::new();
+    for chunk in visitors.chunks(ROWS_PER_INSERT) {
+        let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", i + 3)).collect();
+        let sql = format!(
+            "SELECT DISTINCT visitor, email_hmac FROM leads WHERE merchant_id = $1 AND received_at >= $2 AND visitor IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(from);
+        for v in chunk {
+            q = q.bind(*v);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?);
+    }
+    Ok(out)
 }
 
 /// What an erasure removed.

@@ -9,6 +9,7 @@ pub mod commissions;
 pub mod conversions;
 pub mod customers;
 pub mod discounts;
+pub mod event_redaction;
 pub mod leads;
 pub mod links;
 pub mod merchants;
@@ -87,11 +88,13 @@ impl Db {
             .after_connect(move |conn, _| {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
-                        // WAL lets readers run beside the one writer; wait rather than fail on a lock. A 64 MB page
-                        // cache per connection (SQLite's default is 2 MB) keeps the indexes of a
+                        // WAL lets readers run beside the one writer; wait rather than fail on a lock.
+                        // synchronous = FULL: a commit is on disk before the webhook or batch it stores
+                        // is acknowledged (NORMAL can lose the last commits on power failure). A 64 MB
+                        // page cache per connection (SQLite's default is 2 MB) keeps the indexes of a
                         // large events or clicks table in memory while rows are added at random keys.
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; \
+                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL; PRAGMA secure_delete = ON; \
                              PRAGMA cache_size = -65536;",
                         )
                         .await?;
@@ -103,6 +106,18 @@ impl Db {
             .await?;
         sqlx::migrate!("./migrations").run(&pool).await?;
         Ok(Self { pool, backend })
+    }
+}
+
+/// Begins a write transaction. On SQLite it takes the write lock at once (`BEGIN IMMEDIATE`,
+/// waiting up to the busy timeout for it): a deferred transaction that reads first and writes
+/// later fails with `database is locked` (SQLITE_BUSY_SNAPSHOT, 517) whenever another writer
+/// committed in between, and no busy timeout can wait that out.
+pub async fn begin_write(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sqlx::Any>, sqlx::Error> {
+    if pool.connect_options().database_url.scheme().starts_with("sqlite") {
+        pool.begin_with("BEGIN IMMEDIATE").await
+    } else {
+        pool.begin().await
     }
 }
 

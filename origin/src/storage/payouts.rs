@@ -1,5 +1,9 @@
 //! The payouts report (approved, unpaid commissions plus open adjustments, per affiliate and
 //! currency) and recording a payout, which pays those commissions and settles those adjustments.
+//!
+//! An adjustment counts only while its commission does: paid, or approved and not held. A
+//! denied commission's refund adjustment is not taken off the affiliate's other commissions,
+//! and a held one's waits with it. Both queries below say this in the same words.
 
 use std::collections::HashMap;
 
@@ -62,7 +66,8 @@ pub async fn payouts_due(
                    WHERE merchant_id = $1 AND livemode = $2 AND status = 'approved' AND held_by IS NULL \
                UNION ALL \
                SELECT affiliate_id, currency, amount, amount AS adjustment, 0 AS commission FROM commission_adjustments \
-                   WHERE merchant_id = $1 AND livemode = $2 AND settled_at IS NULL) x \
+                   WHERE merchant_id = $1 AND livemode = $2 AND settled_at IS NULL AND commission_id IN \
+                       (SELECT id FROM commissions WHERE merchant_id = $1 AND (status = 'paid' OR (status = 'approved' AND held_by IS NULL)))) x \
          JOIN affiliates a ON a.id = x.affiliate_id \
          GROUP BY x.affiliate_id, a.code, a.name, a.payout_email, a.status, a.campaign_id, x.currency \
          ORDER BY a.code, x.currency",
@@ -125,7 +130,9 @@ pub async fn record_payout(
     let adjusted = settle(
         conn,
         "UPDATE commission_adjustments SET settled_at = $1, payout_reference = $2 \
-         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND settled_at IS NULL RETURNING amount",
+         WHERE merchant_id = $3 AND livemode = $4 AND affiliate_id = $5 AND currency = $6 AND settled_at IS NULL AND commission_id IN \
+             (SELECT id FROM commissions WHERE merchant_id = $3 AND (status = 'paid' OR (status = 'approved' AND held_by IS NULL))) \
+         RETURNING amount",
         &key,
     )
     .await?;

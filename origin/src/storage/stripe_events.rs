@@ -46,7 +46,7 @@ pub async fn insert_events(pool: &AnyPool, events: &[RawEvent<'_>], now: i64) ->
     // A statement per 50 events, three parameters each: SQLite looks a numbered parameter up by
     // walking the statement's list, so binding costs the square of the parameters a statement has.
     const ROWS: usize = 50;
-    let mut tx = pool.begin().await?;
+    let mut tx = super::begin_write(pool).await?;
     let mut new = 0;
     let mut i = 0;
     while i < events.len() {
@@ -154,13 +154,24 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> Result<V
 /// Marks a claimed event processed with its outcome, inside the transaction that applied it.
 /// Returns false when it was already processed (another worker whose lease had expired got
 /// there first): the caller rolls back.
-pub async fn finish(conn: &mut AnyConnection, merchant_id: &str, event_id: &str, outcome: &str, now: i64) -> Result<bool, StorageError> {
+/// The stored payload becomes `redacted` (the event without the buyer's personal data,
+/// [`crate::domain::redact`]) in the same statement.
+pub async fn finish(
+    conn: &mut AnyConnection,
+    merchant_id: &str,
+    event_id: &str,
+    outcome: &str,
+    redacted: Option<&str>,
+    now: i64,
+) -> Result<bool, StorageError> {
     let done = sqlx::query(
-        "UPDATE stripe_events SET processed_at = $1, outcome = $2, locked_until = NULL, last_error = NULL \
-         WHERE merchant_id = $3 AND event_id = $4 AND processed_at IS NULL",
+        "UPDATE stripe_events SET processed_at = $1, outcome = $2, locked_until = NULL, last_error = NULL, \
+             payload = COALESCE($3, payload), redacted_at = CASE WHEN $3 IS NULL THEN redacted_at ELSE $1 END \
+         WHERE merchant_id = $4 AND event_id = $5 AND processed_at IS NULL",
     )
     .bind(now)
     .bind(outcome)
+    .bind(redacted)
     .bind(merchant_id)
     .bind(event_id)
     .execute(conn)

@@ -2,16 +2,13 @@
 //! `v1` is HMAC-SHA256 of `"<t>.<raw body>"` under the endpoint's signing secret. Several `v1`
 //! values appear while a secret is being rolled; any one matching is enough.
 
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
-
 /// Stripe's default tolerance between the signed timestamp and now.
 pub const TOLERANCE_SECS: i64 = 300;
 
 /// Why a webhook signature was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StripeSignatureError {
-    /// The header is missing a timestamp or any `v1` value.
+    /// The header is missing a timestamp or any `v1` value, or carries more than eight.
     #[error("Stripe-Signature header is malformed")]
     Malformed,
     /// The timestamp is outside the tolerance.
@@ -22,32 +19,16 @@ pub enum StripeSignatureError {
     Mismatch,
 }
 
-/// Checks `header` for `body` under `secret` at `now_secs`.
+/// Checks `header` for `body` under `secret` at `now_secs`, with the edge's bounded parser
+/// ([`payref_shared::signature`]): at most eight `v1` values, one MAC.
 pub fn verify(header: &str, body: &[u8], secret: &str, now_secs: i64) -> Result<(), StripeSignatureError> {
-    let mut timestamp = None;
-    let mut candidates = Vec::new();
-    for part in header.split(',') {
-        match part.trim().split_once('=') {
-            Some(("t", v)) => timestamp = v.parse::<i64>().ok(),
-            Some(("v1", v)) => candidates.extend(hex::decode(v).ok()),
-            _ => {}
-        }
+    use payref_shared::signature::{SignatureError, verify_with_tolerance};
+    match verify_with_tolerance(header, body, &[secret.as_bytes()], now_secs, TOLERANCE_SECS) {
+        Ok(_) => Ok(()),
+        Err(SignatureError::Malformed) => Err(StripeSignatureError::Malformed),
+        Err(SignatureError::Skew) => Err(StripeSignatureError::OutsideTolerance),
+        Err(SignatureError::Mismatch | SignatureError::NoSecret) => Err(StripeSignatureError::Mismatch),
     }
-    let t = timestamp.ok_or(StripeSignatureError::Malformed)?;
-    if candidates.is_empty() {
-        return Err(StripeSignatureError::Malformed);
-    }
-    if now_secs.abs_diff(t) > TOLERANCE_SECS.unsigned_abs() {
-        return Err(StripeSignatureError::OutsideTolerance);
-    }
-    let matches = candidates.iter().any(|sig| {
-        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else { return false };
-        mac.update(t.to_string().as_bytes());
-        mac.update(b".");
-        mac.update(body);
-        mac.verify_slice(sig).is_ok()
-    });
-    if matches { Ok(()) } else { Err(StripeSignatureError::Mismatch) }
 }
 
 #[cfg(test)]
@@ -77,5 +58,7 @@ mod tests {
         assert_eq!(verify("v1=00", BODY, SECRET, 0), Err(StripeSignatureError::Malformed));
         assert_eq!(verify("t=5", BODY, SECRET, 5), Err(StripeSignatureError::Malformed));
         assert_eq!(verify("", BODY, SECRET, 5), Err(StripeSignatureError::Malformed));
+        let flood = format!("t=1700000000{},v1={SIG}", ",v1=".repeat(3000));
+        assert_eq!(verify(&flood, BODY, SECRET, 1_700_000_000), Err(StripeSignatureError::Malformed));
     }
 }

@@ -59,6 +59,26 @@ pub(crate) async fn post(edge: &TestEdge, path: &str, ua: &str, origin: &str, bo
         .expect("edge request")
 }
 
+/// POSTs `len` bytes chunked (no `Content-Length`); returns the status line.
+async fn chunked_post(edge: &TestEdge, path: &str, len: usize) -> String {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = edge.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connecting to the edge");
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {CHROME}\r\nOrigin: https://shop.test\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.expect("headers");
+    for _ in 0..len / 1024 {
+        if stream.write_all(format!("400\r\n{}\r\n", "a".repeat(1024)).as_bytes()).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut answer = vec![0u8; 512];
+    let n = tokio::time::timeout(std::time::Duration::from_secs(30), stream.read(&mut answer)).await.expect("an answer").unwrap_or(0);
+    String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_owned()
+}
+
 /// A site of the demo merchant with allowed origins, through the merchant API.
 pub(crate) async fn site(origin: &TestOrigin, key: &str, allowed: &[&str]) -> String {
     let resp = Client::new()
@@ -101,6 +121,15 @@ async fn event_routes_answer_good_and_bad_input_and_forward_only_people() {
     assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, bad_code).await, 400).await, "invalid_event");
     assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, "garbage=%%".into()).await, 400).await, "invalid_event");
     assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, "a".repeat(9000)).await, 413).await, "payload_too_large");
+    // Without a Content-Length (chunked), the body is read only up to the limit.
+    assert!(chunked_post(&edge, "/v1/clicks", 64 * 1024).await.contains(" 413 "));
+    assert!(chunked_post(&edge, "/v1/diagnostics", 64 * 1024).await.contains(" 413 "));
+    let nul = click("site_demo", 9).replace("u=https", "u=https%00");
+    assert_eq!(
+        code_of(post(&edge, "/v1/clicks", &visitor(2), shop, nul).await, 400).await,
+        "invalid_event",
+        "what PostgreSQL cannot store"
+    );
     assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, click("site_nope", 9)).await, 403).await, "unknown_site");
     assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, lead(5)).await, 400).await, "wrong_event");
     assert_eq!(code_of(post(&edge, "/v1/identify", &visitor(2), shop, click("site_demo", 9)).await, 400).await, "wrong_event");

@@ -176,6 +176,11 @@ async fn metrics_count_requests_and_ingested_events() {
         .expect("a 2xx counter");
     assert!(ok_count >= 3, "two ingests and the start-up health check: {text}");
     assert!(text.contains("# TYPE payref_http_request_duration_seconds histogram"));
+    // Without a token, what a proxy forwarded is not local, whoever sent it.
+    for header in ["X-Forwarded-For", "Forwarded", "X-Real-IP"] {
+        let resp = Client::new().get(format!("{}/metrics", origin.url)).header(header, "203.0.113.9").send().await.unwrap();
+        assert_eq!(error_code(resp, 403).await, "forbidden", "{header}");
+    }
 }
 
 #[tokio::test]

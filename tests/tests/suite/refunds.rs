@@ -174,3 +174,29 @@ async fn approved_commissions_get_adjustments_that_payouts_settle(backend: Backe
     assert_eq!(api.ok(&other, Method::GET, "/v1/commission_adjustments", None).await["data"], json!([]));
 }
 on_both_backends!(approved_commissions_get_adjustments_that_payouts_settle);
+
+async fn denying_an_approved_commission_drops_its_open_adjustments_from_what_is_due(backend: Backend) {
+    let api = Api::new(backend).await;
+    api.paid("evt_d1", "demo", 10_000, "usd").await;
+    api.paid("evt_d2", "demo", 10_000, "usd").await;
+    let (_, first) = api.sale("cs_evt_d1").await;
+    let (_, second) = api.sale("cs_evt_d2").await;
+    for com in [&first, &second] {
+        api.ok(api.key(), Method::POST, &format!("/v1/commissions/{}/approve", com["id"].as_str().unwrap()), None).await;
+    }
+    assert_eq!(api.refund("evt_dr1", "cs_evt_d1", 10_000, 4_000).await, "applied: commission.adjusted");
+    let due = api.ok(api.key(), Method::GET, "/v1/payouts/due", None).await;
+    assert_eq!(due["data"][0]["amount"], 4_800, "3,000 + 3,000 − 1,200: {due}");
+    let deny = json!({ "reason": "fraudulent order" });
+    api.ok(api.key(), Method::POST, &format!("/v1/commissions/{}/deny", first["id"].as_str().unwrap()), Some(deny)).await;
+    // The denied commission no longer counts, and neither does the refund taken off it.
+    let due = api.ok(api.key(), Method::GET, "/v1/payouts/due", None).await;
+    assert_eq!((due["data"][0]["amount"].as_i64(), due["data"][0]["adjustments"].as_i64()), (Some(3_000), Some(0)), "{due}");
+    let payout = json!({ "affiliate_id": second["affiliate_id"], "currency": "usd", "payout_reference": "tr_d" });
+    let paid = api.ok(api.key(), Method::POST, "/v1/payouts", Some(payout)).await;
+    assert_eq!((paid["amount"].as_i64(), paid["adjustment_count"].as_i64()), (Some(3_000), Some(0)), "{paid}");
+    // A later refund of the denied sale makes no adjustment either.
+    assert_eq!(api.refund("evt_dr2", "cs_evt_d1", 10_000, 10_000).await, "applied: the commission is denied");
+    assert_eq!(api.ok(api.key(), Method::GET, "/v1/payouts/due", None).await["data"], json!([]));
+}
+on_both_backends!(denying_an_approved_commission_drops_its_open_adjustments_from_what_is_due);

@@ -17,6 +17,7 @@ use crate::now_ms;
 use crate::storage::StorageError;
 use crate::storage::audit::{self, Entry};
 use crate::storage::clicks::{self, ClickFilter, ClickRow};
+use crate::storage::event_redaction;
 use crate::storage::leads::{self, LeadRow};
 
 /// A referral visit.
@@ -139,6 +140,8 @@ pub struct Erasure {
     pub leads_deleted: u64,
     /// Clicks deleted with them.
     pub clicks_deleted: u64,
+    /// Raw Stripe events that held the email and no longer hold the buyer's personal data.
+    pub stripe_events_redacted: u64,
 }
 
 fn invalid(message: impl Into<String>) -> ApiError {
@@ -209,7 +212,8 @@ impl ClicksApi {
         Ok(Json(LeadList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
     }
 
-    /// Erases a visitor: every lead with this email and the clicks they carried. Conversions
+    /// Erases a visitor: every lead with this email and the clicks they carried, and the
+    /// buyer's personal data in every raw Stripe event that holds this email. Conversions
     /// keep their amounts but no longer name the erased clicks. Recorded in the audit trail
     /// (counts only, never the email).
     #[oai(path = "/v1/leads/erase", method = "post")]
@@ -225,18 +229,25 @@ impl ClicksApi {
         let key = email_key(&state.lead_secret, &hash);
         let id = new_id("era");
         let now = now_ms();
-        let mut tx = state.db.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = crate::storage::begin_write(&state.db.pool).await.map_err(StorageError::from)?;
         let erased = leads::erase(&mut tx, &auth.0.merchant_id, &key).await?;
+        let events = event_redaction::redact_matching(&mut tx, &auth.0.merchant_id, Some(&hash), i64::MAX, now).await?;
         let entry = Entry {
             merchant_id: &auth.0.merchant_id,
             object_type: "erasure",
             object_id: &id,
             action: "lead.erased",
             actor: &auth.0.actor,
-            detail: json!({ "leads_deleted": erased.leads, "clicks_deleted": erased.clicks }),
+            detail: json!({ "leads_deleted": erased.leads, "clicks_deleted": erased.clicks, "stripe_events_redacted": events }),
         };
         audit::record(&mut tx, &entry, now).await?;
         tx.commit().await.map_err(StorageError::from)?;
-        Ok(Json(Erasure { id, object: "erasure".into(), leads_deleted: erased.leads, clicks_deleted: erased.clicks }))
+        Ok(Json(Erasure {
+            id,
+            object: "erasure".into(),
+            leads_deleted: erased.leads,
+            clicks_deleted: erased.clicks,
+            stripe_events_redacted: events,
+        }))
     }
 }

@@ -205,7 +205,7 @@ fn action(kind: CommissionAction, reason: Option<String>, payout_reference: Opti
 
 async fn act_on_one(state: &AppState, caller: &Caller, id: &str, action: Action) -> Result<Json<Commission>, ApiFailure> {
     caller.require_write()?;
-    let mut tx = state.db.pool.begin().await.map_err(StorageError::from)?;
+    let mut tx = crate::storage::begin_write(&state.db.pool).await.map_err(StorageError::from)?;
     let outcome = commissions::apply(&mut tx, &caller.merchant_id, id, &action, &caller.actor, now_ms()).await?;
     tx.commit().await.map_err(StorageError::from)?;
     match outcome {
@@ -310,7 +310,7 @@ impl CommissionsApi {
         let now = now_ms();
         let mut result = BulkResult { object: "bulk_result".into(), updated: Vec::new(), failed: Vec::new() };
         let mut seen = std::collections::HashSet::new();
-        let mut tx = state.db.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = crate::storage::begin_write(&state.db.pool).await.map_err(StorageError::from)?;
         for id in ids {
             if !seen.insert(id.clone()) {
                 continue;

@@ -150,7 +150,7 @@ impl PayoutsApi {
             return Err(ApiError::NotFound("no such affiliate").into());
         }
         let now = crate::now_ms();
-        let mut tx = state.db.pool.begin().await.map_err(StorageError::from)?;
+        let mut tx = crate::storage::begin_write(&state.db.pool).await.map_err(StorageError::from)?;
         let settled = payouts::record_payout(&mut tx, merchant, livemode, &affiliate_id, &currency, &reference, now).await?;
         if settled.commissions == 0 && settled.adjustments == 0 {
             return Err(

@@ -110,7 +110,7 @@ async fn ingest_ratio() -> f64 {
         let header = signature::sign(SECRET, now, body.as_bytes());
         let start = Instant::now();
         signature::verify(&header, body.as_bytes(), &[SECRET], now).expect("signature");
-        let parsed = EventBatch::from_json(body.as_bytes()).expect("batch");
+        let parsed = EventBatch::from_json_each(body.as_bytes()).expect("batch");
         let report = store_batch(&db, parsed, LEAD_SECRET, now).await.expect("ingest");
         let took = start.elapsed();
         assert_eq!(report.stored, BATCH, "every bench click is counted");
