@@ -23,6 +23,8 @@ extern "C" {
     #[wasm_bindgen(method, structural, indexing_setter, catch)]
     fn try_set(this: &Obj, key: &str, value: &JsValue) -> Result<(), JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = call)]
+    fn call1(this: &Obj, this_arg: &JsValue, a: &JsValue) -> Result<JsValue, JsValue>;
+    #[wasm_bindgen(method, structural, catch, js_name = call)]
     fn call2(this: &Obj, this_arg: &JsValue, a: &JsValue, b: &JsValue) -> Result<JsValue, JsValue>;
     #[wasm_bindgen(method, structural, catch, js_name = call)]
     fn call3(this: &Obj, this_arg: &JsValue, a: &JsValue, b: &JsValue, c: &JsValue) -> Result<JsValue, JsValue>;
@@ -96,7 +98,7 @@ pub fn invoke3(o: &JsValue, method: &str, a: &JsValue, b: &JsValue, c: &JsValue)
 
 /// `f.call(this_arg, a)`; false when `f` is not a function or throws.
 pub fn call(f: &JsValue, this_arg: &JsValue, a: &JsValue) -> bool {
-    f.is_function() && f.unchecked_ref::<Obj>().call2(this_arg, a, &JsValue::UNDEFINED).is_ok()
+    f.is_function() && f.unchecked_ref::<Obj>().call1(this_arg, a).is_ok()
 }
 
 /// A string value; numbers and `true` are written out (the module build's options may be
@@ -125,7 +127,9 @@ pub fn json(text: &str) -> JsValue {
 
 /// `console.warn(message)`.
 pub fn warn(message: &str) {
-    invoke(&get(&global(), "console"), "warn", &JsValue::from_str(message), &JsValue::UNDEFINED);
+    // One argument: a second, even `undefined`, is printed after the message.
+    let console = get(&global(), "console");
+    call(&get(&console, "warn"), &console, &JsValue::from_str(message));
 }
 
 /// `Date.now()` as UTC epoch milliseconds.

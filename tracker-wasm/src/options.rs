@@ -39,10 +39,18 @@ fn list(s: &str) -> impl Iterator<Item = &str> {
     s.split(',').map(str::trim_ascii).filter(|p| !p.is_empty())
 }
 
-/// A host name as a selector-safe lowercase token (`[a-z0-9.-]`), or `None`.
+/// Any host a browser accepts, lowercase: a name (`pay.shop.test`, `localhost`, a dotless
+/// intranet name) of `[a-z0-9._-]`, an IPv4 literal, or a bracketed IPv6 literal; or `None`.
+/// None of these characters can break out of the quoted CSS selector they end up in.
 fn host(s: &str) -> Option<String> {
     let h = s.to_ascii_lowercase();
-    (h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-') && h.contains('.')).then_some(h)
+    let name = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_');
+    let ipv6 = h.len() > 2
+        && h.starts_with('[')
+        && h.ends_with(']')
+        && h.bytes().skip(1).take(h.len() - 2).all(|b| b.is_ascii_hexdigit() || matches!(b, b':' | b'.'));
+    let ok = !h.is_empty() && (h.bytes().all(name) || ipv6) && !h.starts_with('.') && !h.ends_with('.');
+    ok.then_some(h)
 }
 
 /// A flag attribute: present (even empty) and not `false`.
@@ -132,6 +140,17 @@ mod tests {
         assert_eq!(o.window_days, 60);
         assert!(!o.first_click && !o.override_foreign && !o.consent_required && !o.respect_gpc);
         assert!(warnings.is_empty());
+    }
+
+    #[test]
+    fn link_domains_take_any_host_a_browser_takes() {
+        let (o, warnings) = read(&[("site", "s"), ("linkDomains", "localhost, intranet, 127.0.0.1, [::1], Pay_Now.Shop.test")]);
+        assert_eq!(o.link_hosts, vec!["localhost", "intranet", "127.0.0.1", "[::1]", "pay_now.shop.test"]);
+        assert!(warnings.is_empty(), "{warnings:?}");
+        for bad in ["shop.test:8080", "https://shop.test", "a b", "[zz]", ".shop.test", "shop\\.test"] {
+            let (o, warnings) = read(&[("site", "s"), ("linkDomains", bad)]);
+            assert!(o.link_hosts.is_empty() && warnings.len() == 1, "{bad}: {:?}", o.link_hosts);
+        }
     }
 
     #[test]
