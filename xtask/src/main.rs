@@ -3,6 +3,7 @@
 mod bench;
 mod build;
 mod demo;
+mod long_runs;
 mod postgres;
 mod process;
 mod setup;
@@ -22,7 +23,9 @@ commands:
   demo    setup + build, then run the origin, the edge and a demo shop on 127.0.0.1 until Ctrl-C
           [--origin-port 3000] [--edge-port 8787] [--shop-port 8000]
   test    setup + build, then every test; ends with `N passed, N failed, N skipped`
-  bench   print the figures the issues ask for, as ratios";
+  bench   print the figures the issues ask for, as ratios
+  fuzz    every parser a stranger reaches, under arbitrary input, in release [cases, default 1000000]
+  ledger  the ledger's invariants over random histories, random seed [histories, default 20000]";
 
 /// Where everything is.
 #[derive(Debug, Clone)]
@@ -93,6 +96,8 @@ fn run() -> anyhow::Result<()> {
             Ok(())
         }
         Some("bench") => bench::bench(&ctx),
+        Some("fuzz") => long_runs::fuzz(&ctx, &args[1..]),
+        Some("ledger") => long_runs::ledger(&ctx, &args[1..]),
         None | Some("help" | "--help" | "-h") => {
             println!("{USAGE}");
             Ok(())
