@@ -82,4 +82,38 @@ impl TestEdge {
     pub fn log_text(&self) -> String {
         std::fs::read_to_string(&self.log).unwrap_or_default()
     }
+
+    /// POSTs `len` bytes chunked (no `Content-Length`) from a page on `https://shop.test` with
+    /// `user_agent`; returns the status line. The answer is read while the body is still being
+    /// written: an early answer is followed by a reset, which would discard it if it were read
+    /// only afterwards.
+    pub async fn post_chunked(&self, path: &str, user_agent: &str, len: usize) -> String {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let addr = self.url.trim_start_matches("http://").to_owned();
+        let stream = tokio::net::TcpStream::connect(&addr).await.expect("connecting to the edge");
+        let (mut reader, mut writer) = stream.into_split();
+        let head = format!(
+            "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {user_agent}\r\nOrigin: https://shop.test\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+        );
+        let feeding = tokio::spawn(async move {
+            writer.write_all(head.as_bytes()).await?;
+            for _ in 0..len / 1024 {
+                writer.write_all(format!("400\r\n{}\r\n", "a".repeat(1024)).as_bytes()).await?;
+            }
+            writer.write_all(b"0\r\n\r\n").await
+        });
+        let mut answer = vec![0u8; 512];
+        let n = tokio::time::timeout(Duration::from_secs(30), reader.read(&mut answer)).await.expect("an answer").unwrap_or(0);
+        feeding.abort();
+        // workerd cancels the unread body; `wrangler dev`'s local proxy then answers the next
+        // request on its connection to workerd 503 (the worker never sees it). Absorb that one.
+        let health = format!("{}/healthz", self.url);
+        for _ in 0..3 {
+            let probe = reqwest::Client::new().get(&health).timeout(Duration::from_secs(5)).send().await;
+            if probe.is_ok_and(|r| r.status() == 200) {
+                break;
+            }
+        }
+        String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_owned()
+    }
 }

@@ -59,39 +59,6 @@ pub(crate) async fn post(edge: &TestEdge, path: &str, ua: &str, origin: &str, bo
         .expect("edge request")
 }
 
-/// POSTs `len` bytes chunked (no `Content-Length`); returns the status line. The answer is
-/// read while the body is still being written: an early answer is followed by a reset, which
-/// would discard it if it were read only afterwards.
-async fn chunked_post(edge: &TestEdge, path: &str, len: usize) -> String {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let addr = edge.url.trim_start_matches("http://").to_owned();
-    let stream = tokio::net::TcpStream::connect(&addr).await.expect("connecting to the edge");
-    let (mut reader, mut writer) = stream.into_split();
-    let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nUser-Agent: {CHROME}\r\nOrigin: https://shop.test\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-    );
-    let feeding = tokio::spawn(async move {
-        writer.write_all(head.as_bytes()).await?;
-        for _ in 0..len / 1024 {
-            writer.write_all(format!("400\r\n{}\r\n", "a".repeat(1024)).as_bytes()).await?;
-        }
-        writer.write_all(b"0\r\n\r\n").await
-    });
-    let mut answer = vec![0u8; 512];
-    let n = tokio::time::timeout(std::time::Duration::from_secs(30), reader.read(&mut answer)).await.expect("an answer").unwrap_or(0);
-    feeding.abort();
-    // workerd cancels the unread body; `wrangler dev`'s local proxy then answers the next request
-    // on its connection to workerd 503 (not the worker: it never sees it). Absorb that one.
-    let health = format!("{}/healthz", edge.url);
-    for _ in 0..3 {
-        let probe = Client::new().get(&health).timeout(std::time::Duration::from_secs(5)).send().await;
-        if probe.is_ok_and(|r| r.status() == 200) {
-            break;
-        }
-    }
-    String::from_utf8_lossy(&answer[..n]).lines().next().unwrap_or_default().to_owned()
-}
-
 /// A site of the demo merchant with allowed origins, through the merchant API.
 pub(crate) async fn site(origin: &TestOrigin, key: &str, allowed: &[&str]) -> String {
     let resp = Client::new()
@@ -135,8 +102,8 @@ async fn event_routes_answer_good_and_bad_input_and_forward_only_people() {
     assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, "garbage=%%".into()).await, 400).await, "invalid_event");
     assert_eq!(code_of(post(&edge, "/v1/clicks", &visitor(2), shop, "a".repeat(9000)).await, 413).await, "payload_too_large");
     // Without a Content-Length (chunked), the body is read only up to the limit.
-    assert!(chunked_post(&edge, "/v1/clicks", 64 * 1024).await.contains(" 413 "));
-    assert!(chunked_post(&edge, "/v1/diagnostics", 64 * 1024).await.contains(" 413 "));
+    assert!(edge.post_chunked("/v1/clicks", CHROME, 64 * 1024).await.contains(" 413 "));
+    assert!(edge.post_chunked("/v1/diagnostics", CHROME, 64 * 1024).await.contains(" 413 "));
     let nul = click("site_demo", 9).replace("u=https", "u=https%00");
     assert_eq!(
         code_of(post(&edge, "/v1/clicks", &visitor(2), shop, nul).await, 400).await,
