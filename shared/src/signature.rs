@@ -200,7 +200,7 @@ mod tests {
         fn parse_never_keeps_more_than_the_cap(n in 0usize..40, value in "[0-9a-f]{0,70}") {
             let h = alloc::format!("t=1{}", alloc::format!(",v1={value}").repeat(n));
             match parse_header(&h) {
-                Ok(p) => prop_assert!(n >= 1 && n <= MAX_CANDIDATES && p.candidates.len() <= n),
+                Ok(p) => prop_assert!((1..=MAX_CANDIDATES).contains(&n) && p.candidates.len() <= n),
                 Err(e) => prop_assert!(e == SignatureError::Malformed && (n == 0 || n > MAX_CANDIDATES)),
             }
         }

@@ -60,10 +60,8 @@ proptest! {
         if let Ok(pairs) = form::decode(&body) {
             prop_assert!(pairs.iter().map(|(k, v)| k.len() + v.len()).sum::<usize>() <= body.len());
         }
-        if let Ok(event) = EdgeEvent::from_form(&body) {
-            if let EdgeEvent::Click(c) = &event {
-                prop_assert!(c.landing_url.len() <= body.len() && !c.landing_url.contains('\0'));
-            }
+        if let Ok(EdgeEvent::Click(c)) = EdgeEvent::from_form(&body) {
+            prop_assert!(c.landing_url.len() <= body.len() && !c.landing_url.contains('\0'));
         }
         let _ = form::get(&body, "k");
     }
