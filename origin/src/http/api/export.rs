@@ -12,6 +12,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use crate::domain::csv::{iso_utc, push_int, push_text};
 use crate::http::AppState;
 use crate::http::api::commissions::Status;
+use crate::http::api::conversions::ConversionStatus;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
 use crate::storage::commissions::{self, CommissionFilter, CommissionRow};
@@ -200,6 +201,7 @@ impl ExportApi {
     }
 
     /// Exports conversions as CSV, newest first, with the same filters as the list.
+    #[allow(clippy::too_many_arguments)]
     #[oai(path = "/v1/conversions.csv", method = "get")]
     async fn conversions_csv(
         &self,
@@ -209,6 +211,8 @@ impl ExportApi {
         livemode: Query<Option<bool>>,
         /// Only this affiliate's.
         affiliate_id: Query<Option<String>>,
+        /// Only conversions in this state.
+        status: Query<Option<ConversionStatus>>,
         /// Created at or after (UTC epoch ms).
         created_gte: Query<Option<i64>>,
         /// Created before (UTC epoch ms).
@@ -217,7 +221,7 @@ impl ExportApi {
         let filter = ConversionFilter {
             livemode: livemode.0.unwrap_or(false),
             affiliate_id: affiliate_id.0,
-            status: None,
+            status: status.0.map(Into::into),
             created_gte: created_gte.0,
             created_lt: created_lt.0,
         };
