@@ -21,6 +21,7 @@ use crate::storage::stripe_events::{self, Claimed};
 use crate::storage::{Db, StorageError, conversions, discounts, stripe_connections, stripe_customers};
 use crate::stripe::client::{CallError, StripeApi};
 use crate::stripe::event::{Charge, CheckoutSession, Customer, Dispute, Event, Invoice, PromotionCode, Refund, Subscription};
+use crate::stripe::event_types::{Handled, handled};
 
 /// How long a claim lasts by default before another worker (or this origin, restarted after a
 /// crash) may take the event over.
@@ -111,51 +112,50 @@ fn object<T: serde::de::DeserializeOwned>(event: &Event, what: &str) -> Result<T
     Ok(parsed)
 }
 
-/// Applies one event inside `conn`'s transaction.
+/// Applies one event inside `conn`'s transaction, by what [`handled`] says its type is (the
+/// match is exhaustive over [`Handled`], so a type added to the table must be handled here).
 pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) -> Result<Step, StorageError> {
-    match event.event_type.as_str() {
-        "checkout.session.completed" | "checkout.session.async_payment_succeeded" => {
-            match object::<CheckoutSession>(event, "checkout session") {
-                Ok(session) => payments::session_paid(conn, cx, event, &session).await,
-                Err(step) => Ok(step),
-            }
-        }
-        "checkout.session.async_payment_failed" => match object::<CheckoutSession>(event, "checkout session") {
+    let Some(kind) = handled(&event.event_type) else {
+        return Ok(Step::Done(format!("ignored: payref does not use {}", event.event_type)));
+    };
+    match kind {
+        Handled::SessionPaid => match object::<CheckoutSession>(event, "checkout session") {
+            Ok(session) => payments::session_paid(conn, cx, event, &session).await,
+            Err(step) => Ok(step),
+        },
+        Handled::SessionPaymentFailed => match object::<CheckoutSession>(event, "checkout session") {
             // Nothing was paid (the session completed unpaid), so nothing was recorded.
             Ok(_) => Ok(Step::Done("not_attributed: the asynchronous payment failed".into())),
             Err(step) => Ok(step),
         },
-        "invoice.paid" => match object::<Invoice>(event, "invoice") {
+        Handled::InvoicePaid => match object::<Invoice>(event, "invoice") {
             Ok(invoice) => payments::invoice_paid(conn, cx, event, &invoice).await,
             Err(step) => Ok(step),
         },
-        "charge.refunded" => match object::<Charge>(event, "charge") {
+        Handled::ChargeRefunded => match object::<Charge>(event, "charge") {
             Ok(charge) => ledger::charge_refunded(conn, cx, event, &charge).await,
             Err(step) => Ok(step),
         },
-        "refund.failed" => match object::<Refund>(event, "refund") {
+        Handled::RefundFailed => match object::<Refund>(event, "refund") {
             Ok(refund) => ledger::refund_failed(conn, cx, event, &refund).await,
             Err(step) => Ok(step),
         },
-        "charge.dispute.created" | "charge.dispute.closed" => match object::<Dispute>(event, "dispute") {
+        Handled::Dispute => match object::<Dispute>(event, "dispute") {
             Ok(dispute) => ledger::dispute(conn, cx, event, &dispute).await,
             Err(step) => Ok(step),
         },
-        "customer.created" | "customer.updated" => match object::<Customer>(event, "customer") {
+        Handled::Customer => match object::<Customer>(event, "customer") {
             Ok(customer) => customers::customer_changed(conn, cx, event, &customer).await,
             Err(step) => Ok(step),
         },
-        "customer.subscription.created" | "customer.subscription.updated" | "customer.subscription.deleted" => {
-            match object::<Subscription>(event, "subscription") {
-                Ok(subscription) => customers::subscription_changed(conn, cx, event, &subscription).await,
-                Err(step) => Ok(step),
-            }
-        }
-        "promotion_code.created" | "promotion_code.updated" => match object::<PromotionCode>(event, "promotion code") {
+        Handled::Subscription => match object::<Subscription>(event, "subscription") {
+            Ok(subscription) => customers::subscription_changed(conn, cx, event, &subscription).await,
+            Err(step) => Ok(step),
+        },
+        Handled::PromotionCode => match object::<PromotionCode>(event, "promotion code") {
             Ok(promo) => customers::promotion_code_changed(conn, cx, event, &promo).await,
             Err(step) => Ok(step),
         },
-        other => Ok(Step::Done(format!("ignored: payref does not use {other}"))),
     }
 }
 

@@ -17,25 +17,6 @@ use stripe_core::event::ListEvent;
 use stripe_product::promotion_code::RetrievePromotionCode;
 use stripe_types::{RangeBoundsTs, RangeQueryTs};
 
-/// The events payref processes, asked for when listing (Stripe takes up to 20 types).
-pub const EVENT_TYPES: &[&str] = &[
-    "checkout.session.completed",
-    "checkout.session.async_payment_succeeded",
-    "checkout.session.async_payment_failed",
-    "invoice.paid",
-    "charge.refunded",
-    "charge.dispute.created",
-    "charge.dispute.closed",
-    "customer.created",
-    "customer.updated",
-    "customer.subscription.created",
-    "customer.subscription.updated",
-    "customer.subscription.deleted",
-    "promotion_code.created",
-    "promotion_code.updated",
-    "refund.failed",
-];
-
 /// Why a call to Stripe failed.
 #[derive(Debug, thiserror::Error)]
 pub enum CallError {
@@ -228,7 +209,7 @@ impl Connected {
 
     /// A page of the events payref processes, created at or after `since`.
     pub async fn events(&self, since: i64, starting_after: Option<&str>, limit: i64) -> Result<Page, CallError> {
-        let types: Vec<String> = EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect();
+        let types: Vec<String> = super::event_types::event_types().map(str::to_owned).collect();
         let mut req = ListEvent::new().created(from(since)).types(types).limit(limit);
         if let Some(after) = starting_after {
             req = req.starting_after(after);

@@ -2,4 +2,5 @@
 
 pub mod client;
 pub mod event;
+pub mod event_types;
 pub mod signature;
