@@ -5,7 +5,7 @@ use alloc::string::String;
 use alloc::vec::Vec;
 
 use crate::EdgeEvent;
-use crate::event::{EventError, MAX_URL_LEN, MAX_UTM_LEN, UTM_KEYS, check_text};
+use crate::event::{EventError, MAX_URL_LEN, MAX_UTM_LEN, UTM_KEYS, check_text, is_sha256_hex};
 
 /// The most events one batch may carry.
 pub const MAX_BATCH_EVENTS: usize = 1000;
@@ -85,8 +85,11 @@ impl ReceivedEvent {
                 Ok(())
             }
             EdgeEvent::Lead(l) => {
-                let hex = l.email_sha256.len() == 64 && l.email_sha256.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'));
-                if hex { Ok(()) } else { Err(EventError::Invalid("email_sha256", "not a lowercase hex sha256".into())) }
+                if is_sha256_hex(&l.email_sha256) {
+                    Ok(())
+                } else {
+                    Err(EventError::Invalid("email_sha256", "not a lowercase hex sha256".into()))
+                }
             }
         }
     }

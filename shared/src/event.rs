@@ -87,6 +87,12 @@ impl fmt::Display for EventError {
 
 impl core::error::Error for EventError {}
 
+/// Whether `s` is a lowercase hex sha256, the form a lead's email hash travels in: the one
+/// check the edge, the batch and the origin's erasure all use.
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
 /// Clips `s` to at most `max` bytes on a character boundary.
 pub fn clip(s: &str, max: usize) -> &str {
     if s.len() <= max {
@@ -177,7 +183,7 @@ impl EdgeEvent {
             }
             "lead" => {
                 let hash = field(&pairs, "e")?;
-                if hash.len() != 64 || !hash.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f')) {
+                if !is_sha256_hex(hash) {
                     return Err(EventError::Invalid("e", "not a lowercase hex sha256".to_string()));
                 }
                 Ok(Self::Lead(LeadEvent { site, click_id, email_sha256: hash.to_string() }))

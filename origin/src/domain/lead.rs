@@ -5,10 +5,8 @@
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// Whether `s` is a lowercase hex sha256, as the tracker sends it.
-pub fn is_email_sha256(s: &str) -> bool {
-    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
-}
+/// Whether `s` is a lowercase hex sha256, as the tracker sends it (the shared wire rule).
+pub use payref_shared::event::is_sha256_hex as is_email_sha256;
 
 /// The stored form of an email hash: hex HMAC-SHA256(secret, hash).
 pub fn email_key(secret: &[u8], email_sha256: &str) -> String {

@@ -10,7 +10,7 @@ use serde::Serialize;
 
 use crate::domain::click::{DEDUP_WINDOW_MS, Seen, repeats};
 use crate::domain::ids::new_id;
-use crate::domain::lead::{self, email_key, is_email_sha256};
+use crate::domain::lead::{self, email_key};
 use crate::storage::clicks::{self, NewClick};
 use crate::storage::leads::{self, NewLead};
 use crate::storage::sites::{self, SiteRow};
@@ -101,11 +101,8 @@ pub async fn store_batch(db: &Db, batch: CheckedBatch, lead_secret: &[u8], now: 
                     received_at: received.received_at_ms,
                 });
             }
+            // The hash's form was checked with the rest of the event (`ReceivedEvent::check`).
             EdgeEvent::Lead(lead) => {
-                if !is_email_sha256(&lead.email_sha256) {
-                    report.rejected.push(Rejected { index, reason: "email_sha256 is not a lowercase hex sha256".to_owned() });
-                    continue;
-                }
                 group.leads.push(NewLead {
                     id: new_id("led"),
                     merchant_id: site.merchant_id.clone(),
