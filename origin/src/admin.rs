@@ -30,7 +30,7 @@ pub async fn merchant(db: &Db, cmd: MerchantCommand) -> anyhow::Result<String> {
             if name.trim().is_empty() {
                 bail!("--name must not be empty");
             }
-            Ok(merchants::create_merchant(&db.pool, name.trim(), &currency).await?)
+            Ok(merchants::create_merchant(&db.pool, name.trim(), &currency, crate::now_ms()).await?)
         }
         MerchantCommand::StripeWebhookSecret { merchant, mode, secret } => {
             require_merchant(db, &merchant).await?;
@@ -65,7 +65,7 @@ pub async fn site(db: &Db, cmd: SiteCommand) -> anyhow::Result<String> {
         .map(|o| WebOrigin::parse(o).map(|o| o.as_str().to_owned()).map_err(|e| anyhow::anyhow!("--allowed-origin {o:?} {e}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     let name = name.as_deref().map_or(key.as_str(), str::trim).to_owned();
-    let site = sites::create(&db.pool, &merchant, &key, &name, &origins).await?;
+    let site = sites::create(&db.pool, &merchant, &key, &name, &origins, crate::now_ms()).await?;
     Ok(site.with_context(|| format!("site key {key} is already registered"))?.id)
 }
 
@@ -75,7 +75,7 @@ pub async fn campaign(db: &Db, cmd: CampaignCommand) -> anyhow::Result<String> {
     require_merchant(db, &merchant).await?;
     let rules = CampaignRules::percent(name.trim(), rate_bps);
     rules.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
-    Ok(campaigns::insert(&db.pool, &merchant, &rules).await?)
+    Ok(campaigns::insert(&db.pool, &merchant, &rules, crate::now_ms()).await?)
 }
 
 /// `payref api-key …`.
@@ -85,11 +85,11 @@ pub async fn api_key(db: &Db, cmd: ApiKeyCommand) -> anyhow::Result<String> {
             require_merchant(db, &merchant).await?;
             let key = api_key::generate();
             let scope = if read_only { Scope::Read } else { Scope::Write };
-            merchants::create_api_key(&db.pool, &merchant, &key.prefix, &key.token_hash, scope).await?;
+            merchants::create_api_key(&db.pool, &merchant, &key.prefix, &key.token_hash, scope, crate::now_ms()).await?;
             Ok(format!("{}\n(shown once; prefix {} identifies it)", key.token, key.prefix))
         }
         ApiKeyCommand::Revoke { prefix } => {
-            if merchants::revoke_api_key(&db.pool, &prefix).await? {
+            if merchants::revoke_api_key(&db.pool, &prefix, crate::now_ms()).await? {
                 Ok(format!("revoked {prefix}"))
             } else {
                 bail!("no live API key with prefix {prefix}")
@@ -119,7 +119,7 @@ pub async fn affiliate(db: &Db, cmd: AffiliateCommand) -> anyhow::Result<String>
         payout_email: None,
         commission_bps_override: None,
     };
-    let created = affiliates::insert(&db.pool, &merchant, &new)
+    let created = affiliates::insert(&db.pool, &merchant, &new, crate::now_ms())
         .await?
         .with_context(|| format!("code {} is already used by another affiliate", new.code))?;
     Ok(created.id)

@@ -33,9 +33,9 @@ pub struct DemoSeed {
 /// Creates a merchant with a site, a 30% campaign, the affiliate `demo` and an API key.
 pub async fn seed_demo(db: &Db, keyring: &Keyring, site_key: &str, webhook_secret: Option<&str>) -> Result<DemoSeed, StorageError> {
     let pool = &db.pool;
-    let merchant_id = merchants::create_merchant(pool, "Demo Shop", "usd").await?;
-    sites::create(pool, &merchant_id, site_key, "Demo shop", &[]).await?;
-    let campaign = campaigns::insert(pool, &merchant_id, &CampaignRules::percent("Standard 30%", DEMO_RATE_BPS)).await?;
+    let merchant_id = merchants::create_merchant(pool, "Demo Shop", "usd", crate::now_ms()).await?;
+    sites::create(pool, &merchant_id, site_key, "Demo shop", &[], crate::now_ms()).await?;
+    let campaign = campaigns::insert(pool, &merchant_id, &CampaignRules::percent("Standard 30%", DEMO_RATE_BPS), crate::now_ms()).await?;
     let demo = NewAffiliate {
         campaign_id: campaign.clone(),
         code: "demo".into(),
@@ -44,9 +44,9 @@ pub async fn seed_demo(db: &Db, keyring: &Keyring, site_key: &str, webhook_secre
         payout_email: None,
         commission_bps_override: None,
     };
-    affiliates::insert(pool, &merchant_id, &demo).await?;
+    affiliates::insert(pool, &merchant_id, &demo, crate::now_ms()).await?;
     let key = api_key::generate();
-    merchants::create_api_key(pool, &merchant_id, &key.prefix, &key.token_hash, Scope::Write).await?;
+    merchants::create_api_key(pool, &merchant_id, &key.prefix, &key.token_hash, Scope::Write, crate::now_ms()).await?;
     let webhook_secret = webhook_secret.map_or_else(|| format!("whsec_{}", new_click_id()), str::to_owned);
     stripe_connections::set_webhook_secret(pool, keyring, &merchant_id, false, &webhook_secret).await?;
     Ok(DemoSeed {

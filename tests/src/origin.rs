@@ -12,7 +12,9 @@ use payref_origin::storage::merchants;
 
 async fn key_for(db: &Db, merchant_id: &str, scope: Scope) -> String {
     let key = api_key::generate();
-    merchants::create_api_key(&db.pool, merchant_id, &key.prefix, &key.token_hash, scope).await.expect("creating an API key");
+    merchants::create_api_key(&db.pool, merchant_id, &key.prefix, &key.token_hash, scope, payref_origin::now_ms())
+        .await
+        .expect("creating an API key");
     key.token
 }
 
@@ -179,9 +181,10 @@ impl TestOrigin {
     /// Another merchant with a campaign and a write key: (merchant id, campaign id, token).
     pub async fn other_merchant(&self) -> (String, String, String) {
         let pool = &self.db.pool;
-        let merchant = merchants::create_merchant(pool, "Other Shop", "eur").await.expect("creating a merchant");
+        let merchant = merchants::create_merchant(pool, "Other Shop", "eur", payref_origin::now_ms()).await.expect("creating a merchant");
         let rules = payref_origin::domain::campaign::CampaignRules::percent("Other 10%", 1_000);
-        let campaign = payref_origin::storage::campaigns::insert(pool, &merchant, &rules).await.expect("creating a campaign");
+        let campaign =
+            payref_origin::storage::campaigns::insert(pool, &merchant, &rules, payref_origin::now_ms()).await.expect("creating a campaign");
         let token = key_for(&self.db, &merchant, Scope::Write).await;
         (merchant, campaign, token)
     }

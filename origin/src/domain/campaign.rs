@@ -105,14 +105,23 @@ impl CampaignRules {
         Ok(())
     }
 
+    /// The rate a commission is recorded at, in basis points: the affiliate's own, else the
+    /// campaign's percentage; 0 for a flat commission.
+    pub fn rate_bps(&self, override_bps: Option<i64>) -> i64 {
+        match (override_bps, self.commission_type) {
+            (Some(bps), _) => bps,
+            (None, CommissionType::Percent) => self.commission_bps.unwrap_or(0),
+            (None, CommissionType::Flat) => 0,
+        }
+    }
+
     /// The commission on `amount` in `currency`; an affiliate's rate override turns any
     /// campaign into a percentage at that rate. A flat campaign pays nothing in a currency it
     /// has no amount for.
     pub fn commission(&self, amount: i64, currency: &str, override_bps: Option<i64>) -> i64 {
         match (override_bps, self.commission_type) {
-            (Some(bps), _) => percent_of(amount, bps),
-            (None, CommissionType::Percent) => percent_of(amount, self.commission_bps.unwrap_or(0)),
             (None, CommissionType::Flat) => self.flat_amounts.get(currency).copied().unwrap_or(0),
+            _ => percent_of(amount, self.rate_bps(override_bps)),
         }
     }
 }

@@ -8,11 +8,10 @@ use payref_shared::{ClickId, ReferralCode};
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use super::events::Step;
-use super::payments::Context;
+use super::step::{Context, Step, Stop};
 use crate::storage::audit::{self, Actor, Entry};
+use crate::storage::discounts;
 use crate::storage::stripe_customers::{self, Metadata, Subscription as SubscriptionState};
-use crate::storage::{StorageError, discounts};
 use crate::stripe::event::{Customer, Event, PromotionCode, Subscription};
 
 /// The metadata key naming the affiliate's referral code.
@@ -26,7 +25,7 @@ pub fn ref_code(metadata: &std::collections::HashMap<String, String>) -> Option<
 }
 
 /// `customer.created` and `customer.updated` (and a fetched customer).
-pub async fn customer_changed(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, customer: &Customer) -> Result<Step, StorageError> {
+pub async fn customer_changed(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, customer: &Customer) -> Result<Step, Stop> {
     let metadata = Metadata {
         ref_code: ref_code(&customer.metadata),
         ref_click: customer.metadata.get(CLICK_KEY).and_then(|c| ClickId::parse(c.trim()).ok()).map(|c| c.to_text()),
@@ -47,7 +46,7 @@ pub async fn subscription_changed(
     cx: Context<'_>,
     event: &Event,
     subscription: &Subscription,
-) -> Result<Step, StorageError> {
+) -> Result<Step, Stop> {
     let Some(customer) = subscription.customer.as_deref() else {
         return Ok(Step::Done("ignored: the subscription has no customer".into()));
     };
@@ -73,12 +72,7 @@ pub async fn subscription_changed(
 
 /// `promotion_code.created` and `.updated`: `payref_ref` maps the code to an affiliate; taking
 /// it away unmaps it (a mapping the merchant made through the API stays).
-pub async fn promotion_code_changed(
-    conn: &mut AnyConnection,
-    cx: Context<'_>,
-    event: &Event,
-    promo: &PromotionCode,
-) -> Result<Step, StorageError> {
+pub async fn promotion_code_changed(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, promo: &PromotionCode) -> Result<Step, Stop> {
     let code = ref_code(&promo.metadata);
     if code.is_none() && discounts::source_of(conn, cx.merchant_id, event.livemode, &promo.id).await?.as_deref() == Some("api") {
         return Ok(Step::Done("promotion code unchanged (mapped through the API)".into()));

@@ -11,17 +11,16 @@ use std::time::Duration;
 use sqlx::AnyConnection;
 use tokio::sync::Notify;
 
-use super::payments::{self, Context};
-use super::{customers, ledger, reconciler};
+use super::dispatch::dispatch;
+use super::step::{Context, Step};
 use crate::domain::redact::redact_personal;
 use crate::domain::retry::{AfterFailure, RetryPolicy};
 use crate::domain::secrets::Keyring;
 use crate::metrics::{EventResult, Metrics};
 use crate::storage::stripe_events::{self, Claimed};
-use crate::storage::{Db, StorageError, conversions, discounts, stripe_connections, stripe_customers};
-use crate::stripe::client::{CallError, StripeApi};
-use crate::stripe::event::{Charge, CheckoutSession, Customer, Dispute, Event, Invoice, PromotionCode, Refund, Subscription};
-use crate::stripe::event_types::{Handled, handled};
+use crate::storage::{Db, StorageError};
+use crate::stripe::client::StripeApi;
+use crate::stripe::event::Event;
 
 /// How long a claim lasts by default before another worker (or this origin, restarted after a
 /// crash) may take the event over.
@@ -30,134 +29,6 @@ pub const DEFAULT_LEASE_MS: i64 = 60_000;
 pub(super) const BATCH: i64 = 20;
 /// How often the queue is looked at without a wake-up: retries falling due, other origins' events.
 const POLL: Duration = Duration::from_millis(500);
-
-/// What applying an event came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Step {
-    /// Applied (or nothing to do); the outcome is kept with the event.
-    Done(String),
-    /// Needs something not there yet (an object Stripe has not delivered): try again later.
-    RetryLater(String),
-    /// The event's object is not in a shape payref reads: retrying cannot help, park it.
-    Unparseable(String),
-    /// Needs an object payref has not seen: fetch it from Stripe's API (when the merchant
-    /// connected a key), then try again.
-    Fetch(String, Missing),
-}
-
-/// An object an event needs, to fetch from Stripe.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Missing {
-    /// The payment a PaymentIntent made: a Checkout Session, or an invoice (through invoice
-    /// payments). A refund names only the PaymentIntent.
-    PaymentOfIntent {
-        /// Test or live.
-        livemode: bool,
-        /// `pi_…`.
-        payment_intent: String,
-    },
-    /// The Checkout Session that started a subscription (which binds the customer).
-    SessionOfSubscription {
-        /// Test or live.
-        livemode: bool,
-        /// `sub_…`.
-        subscription: String,
-    },
-    /// A customer payref has never seen (its metadata may name the affiliate).
-    Customer {
-        /// Test or live.
-        livemode: bool,
-        /// `cus_…`.
-        customer: String,
-    },
-    /// A promotion code payref has never seen (its metadata may name the affiliate).
-    PromotionCode {
-        /// Test or live.
-        livemode: bool,
-        /// `promo_…`.
-        promotion_code: String,
-    },
-    /// A charge as Stripe reports it now (its refunded amount after a refund failed), applied
-    /// as a refund snapshot taken no earlier than `as_of`.
-    ChargeAsOf {
-        /// Test or live.
-        livemode: bool,
-        /// `ch_…`.
-        charge: String,
-        /// Unix seconds: the event that asked for it.
-        as_of: i64,
-    },
-}
-
-impl Missing {
-    /// The mode of the account to ask.
-    fn livemode(&self) -> bool {
-        match self {
-            Self::PaymentOfIntent { livemode, .. }
-            | Self::SessionOfSubscription { livemode, .. }
-            | Self::ChargeAsOf { livemode, .. }
-            | Self::Customer { livemode, .. }
-            | Self::PromotionCode { livemode, .. } => *livemode,
-        }
-    }
-}
-
-/// Parses the event's object as `T`, or says why it cannot be.
-fn object<T: serde::de::DeserializeOwned>(event: &Event, what: &str) -> Result<T, Step> {
-    let parsed: T = serde_json::from_value(event.data.object.clone()).map_err(|e| Step::Unparseable(format!("{what}: {e}")))?;
-    let livemode = event.data.object.get("livemode").and_then(serde_json::Value::as_bool);
-    if livemode.is_some_and(|l| l != event.livemode) {
-        return Err(Step::Unparseable(format!("the {what}'s livemode differs from the event's")));
-    }
-    Ok(parsed)
-}
-
-/// Applies one event inside `conn`'s transaction, by what [`handled`] says its type is (the
-/// match is exhaustive over [`Handled`], so a type added to the table must be handled here).
-pub async fn dispatch(conn: &mut AnyConnection, cx: Context<'_>, event: &Event) -> Result<Step, StorageError> {
-    let Some(kind) = handled(&event.event_type) else {
-        return Ok(Step::Done(format!("ignored: payref does not use {}", event.event_type)));
-    };
-    match kind {
-        Handled::SessionPaid => match object::<CheckoutSession>(event, "checkout session") {
-            Ok(session) => payments::session_paid(conn, cx, event, &session).await,
-            Err(step) => Ok(step),
-        },
-        Handled::SessionPaymentFailed => match object::<CheckoutSession>(event, "checkout session") {
-            // Nothing was paid (the session completed unpaid), so nothing was recorded.
-            Ok(_) => Ok(Step::Done("not_attributed: the asynchronous payment failed".into())),
-            Err(step) => Ok(step),
-        },
-        Handled::InvoicePaid => match object::<Invoice>(event, "invoice") {
-            Ok(invoice) => payments::invoice_paid(conn, cx, event, &invoice).await,
-            Err(step) => Ok(step),
-        },
-        Handled::ChargeRefunded => match object::<Charge>(event, "charge") {
-            Ok(charge) => ledger::charge_refunded(conn, cx, event, &charge).await,
-            Err(step) => Ok(step),
-        },
-        Handled::RefundFailed => match object::<Refund>(event, "refund") {
-            Ok(refund) => ledger::refund_failed(conn, cx, event, &refund).await,
-            Err(step) => Ok(step),
-        },
-        Handled::Dispute => match object::<Dispute>(event, "dispute") {
-            Ok(dispute) => ledger::dispute(conn, cx, event, &dispute).await,
-            Err(step) => Ok(step),
-        },
-        Handled::Customer => match object::<Customer>(event, "customer") {
-            Ok(customer) => customers::customer_changed(conn, cx, event, &customer).await,
-            Err(step) => Ok(step),
-        },
-        Handled::Subscription => match object::<Subscription>(event, "subscription") {
-            Ok(subscription) => customers::subscription_changed(conn, cx, event, &subscription).await,
-            Err(step) => Ok(step),
-        },
-        Handled::PromotionCode => match object::<PromotionCode>(event, "promotion code") {
-            Ok(promo) => customers::promotion_code_changed(conn, cx, event, &promo).await,
-            Err(step) => Ok(step),
-        },
-    }
-}
 
 /// Claims and applies due events.
 #[derive(Debug, Clone)]
@@ -300,61 +171,6 @@ impl EventWorker {
         }
     }
 
-    /// Fetches what an event is missing and stores it as events of its own (processed like
-    /// webhooks, before the waiting event's retry); says what was found.
-    async fn fetch(&self, merchant_id: &str, missing: &Missing) -> Result<String, FetchError> {
-        let livemode = missing.livemode();
-        let Some(key) = stripe_connections::api_key(&self.db.pool, &self.keyring, merchant_id, livemode).await? else {
-            return Ok("nothing (no Stripe API key is connected; waiting for the webhook)".into());
-        };
-        let stripe = self.stripe.connect(&key)?;
-        let now = crate::now_ms();
-        let synthetic: Vec<reconciler::Synthetic> = match missing {
-            Missing::PaymentOfIntent { payment_intent, .. } => {
-                let mut found: Vec<_> =
-                    stripe.sessions_of_payment_intent(payment_intent).await?.iter().filter_map(reconciler::session_event).collect();
-                if found.is_empty()
-                    && let Some(invoice) = stripe.invoice_of_payment_intent(payment_intent).await?
-                {
-                    // A subscription's payment: tie the PaymentIntent to the invoice's conversion,
-                    // and fetch the invoice in case its event has not been processed either.
-                    conversions::set_payment_intent(&self.db.pool, merchant_id, livemode, &invoice, payment_intent).await?;
-                    found.extend(stripe.invoice(&invoice).await?.as_ref().and_then(reconciler::invoice_event));
-                }
-                found
-            }
-            Missing::SessionOfSubscription { subscription, .. } => {
-                stripe.sessions_of_subscription(subscription).await?.iter().filter_map(reconciler::session_event).collect()
-            }
-            // Taken now, which is no earlier than the event that asked (Stripe's clock or ours).
-            Missing::ChargeAsOf { charge, as_of, .. } => {
-                stripe.charge(charge).await?.and_then(|c| reconciler::charge_event(&c, (*as_of).max(now / 1000))).into_iter().collect()
-            }
-            Missing::PromotionCode { promotion_code, .. } => match stripe.promotion_code(promotion_code).await? {
-                Some(object) => reconciler::object_event(&object, "promotion_code.updated", now / 1000).into_iter().collect(),
-                None => {
-                    // Gone from Stripe: remember it maps to nobody, so the payment goes on without.
-                    let mut conn = self.db.pool.acquire().await.map_err(StorageError::from)?;
-                    discounts::record(&mut conn, merchant_id, livemode, promotion_code, None, None, "metadata", 0, now).await?;
-                    return Ok("nothing (no such promotion code)".into());
-                }
-            },
-            Missing::Customer { customer, .. } => match stripe.customer(customer).await? {
-                Some(object) => reconciler::object_event(&object, "customer.updated", now / 1000).into_iter().collect(),
-                None => {
-                    // Gone from Stripe: remember it has no metadata, so the payment goes on without.
-                    let mut conn = self.db.pool.acquire().await.map_err(StorageError::from)?;
-                    let none = stripe_customers::Metadata { ref_code: None, ref_click: None };
-                    stripe_customers::record_metadata(&mut conn, merchant_id, livemode, customer, &none, 0, now).await?;
-                    return Ok("nothing (no such customer)".into());
-                }
-            },
-        };
-        let new = reconciler::store(&self.db, merchant_id, livemode, &synthetic, now).await?;
-        let ids: Vec<&str> = synthetic.iter().map(|s| s.id.as_str()).collect();
-        Ok(if ids.is_empty() { "nothing".into() } else { format!("{} ({new} new)", ids.join(", ")) })
-    }
-
     /// Applies one event on `conn` (a transaction or savepoint the caller commits only when it
     /// applied) and marks it processed: its type and outcome, or the step that stands in the way.
     async fn apply(&self, conn: &mut AnyConnection, claimed: &Claimed, now: i64) -> Applied {
@@ -384,12 +200,3 @@ impl EventWorker {
 
 /// An event applied (its type and outcome), or the step that stands in its way.
 type Applied = Result<Result<(String, String), Step>, StorageError>;
-
-/// Why fetching a missing object failed (the event is retried either way).
-#[derive(Debug, thiserror::Error)]
-enum FetchError {
-    #[error(transparent)]
-    Stripe(#[from] CallError),
-    #[error(transparent)]
-    Storage(#[from] StorageError),
-}

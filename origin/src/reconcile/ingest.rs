@@ -14,7 +14,7 @@ use crate::domain::lead::{self, email_key};
 use crate::storage::clicks::{self, NewClick};
 use crate::storage::leads::{self, NewLead};
 use crate::storage::sites::{self, SiteRow};
-use crate::storage::{Db, StorageError, affiliates};
+use crate::storage::{Db, StorageError, affiliates, merchants};
 
 /// What happened to a batch; the edge treats any 2xx as delivered.
 #[derive(Debug, Default, Serialize, PartialEq, Eq)]
@@ -117,9 +117,8 @@ pub async fn store_batch(db: &Db, batch: CheckedBatch, lead_secret: &[u8], now: 
     }
     let mut tx = crate::storage::begin_write(&db.pool).await?;
     for (merchant_id, mut events) in by_merchant {
-        // Serialises batches of one merchant (a row lock on PostgreSQL, the write lock on
-        // SQLite), so two batches cannot both count the same visitor's click.
-        sqlx::query("UPDATE merchants SET id = id WHERE id = $1").bind(&merchant_id).execute(&mut *tx).await?;
+        // Two batches of one merchant must not both count the same visitor's click.
+        merchants::lock(&mut tx, &merchant_id).await?;
         resolve_affiliates(&mut tx, &merchant_id, &mut events.clicks).await?;
         mark_repeats(&mut tx, &merchant_id, &mut events.clicks).await?;
         let inserted: HashSet<String> = clicks::insert_many(&mut tx, &events.clicks, now).await?.into_iter().collect();

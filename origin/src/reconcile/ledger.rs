@@ -14,13 +14,12 @@
 use serde_json::json;
 use sqlx::AnyConnection;
 
-use super::events::{Missing, Step};
-use super::payments::Context;
+use super::step::{Context, Missing, Step, Stop};
 use crate::domain::commission::{CommissionStatus, PaymentStatus, after_refund, payment_status};
 use crate::storage::adjustments::{self, NewAdjustment};
 use crate::storage::audit::{self, Actor, Entry};
-use crate::storage::conversions::Ledger;
-use crate::storage::{StorageError, commissions, conversions, stripe_connections, stripe_customers};
+use crate::storage::refund_ledger::Ledger;
+use crate::storage::{commissions, payment_markers, refund_ledger, stripe_connections};
 use crate::stripe::event::{Charge, Dispute, Event, Refund};
 
 /// How long an event about a payment waits for the payment to be recorded (Stripe may deliver
@@ -35,31 +34,28 @@ async fn ledger_of(
     livemode: bool,
     intent: &str,
     what: &str,
-) -> Result<Result<Ledger, Step>, StorageError> {
-    if let Some(ledger) = conversions::ledger_by_payment_intent(conn, cx.merchant_id, livemode, intent).await? {
-        return Ok(Ok(ledger));
+) -> Result<Ledger, Stop> {
+    if let Some(ledger) = refund_ledger::ledger_by_payment_intent(conn, cx.merchant_id, livemode, intent).await? {
+        return Ok(ledger);
     }
-    if stripe_customers::is_unattributed(conn, cx.merchant_id, livemode, intent).await? {
-        return Ok(Err(Step::Done(format!("not_attributed: the {what} payment was not attributed"))));
+    if payment_markers::is_unattributed(conn, cx.merchant_id, livemode, intent).await? {
+        return Err(Stop::Step(Step::Done(format!("not_attributed: the {what} payment was not attributed"))));
     }
     if cx.now - event.created.saturating_mul(1000) < PAYMENT_WAIT_MS {
         let why = format!("no attributed payment for {intent} yet");
-        return Ok(Err(Step::Fetch(why, Missing::PaymentOfIntent { livemode, payment_intent: intent.to_owned() })));
+        return Err(Stop::Step(Step::Fetch(why, Missing::PaymentOfIntent { livemode, payment_intent: intent.to_owned() })));
     }
-    Ok(Err(Step::Done(format!("not_attributed: the {what} payment was not attributed"))))
+    Err(Stop::Step(Step::Done(format!("not_attributed: the {what} payment was not attributed"))))
 }
 
 /// `charge.refunded`: Stripe's refunded amount as of the event.
-pub async fn charge_refunded(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, charge: &Charge) -> Result<Step, StorageError> {
+pub async fn charge_refunded(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, charge: &Charge) -> Result<Step, Stop> {
     let Some(intent) = charge.payment_intent.as_deref() else {
         return Ok(Step::Done("ignored: the charge has no PaymentIntent".into()));
     };
-    let mut ledger = match ledger_of(conn, cx, event, charge.livemode, intent, "refunded").await? {
-        Ok(l) => l,
-        Err(step) => return Ok(step),
-    };
+    let mut ledger = ledger_of(conn, cx, event, charge.livemode, intent, "refunded").await?;
     let refunded = charge.amount_refunded.clamp(0, ledger.amount_paid);
-    let newer = conversions::record_refund_snapshot(conn, cx.merchant_id, &ledger.conversion_id, refunded, event.created).await?;
+    let newer = refund_ledger::record_refund_snapshot(conn, cx.merchant_id, &ledger.conversion_id, refunded, event.created).await?;
     if !newer || refunded == ledger.amount_refunded {
         return Ok(Step::Done("refund already applied".into()));
     }
@@ -72,14 +68,11 @@ pub async fn charge_refunded(conn: &mut AnyConnection, cx: Context<'_>, event: &
 /// `refund.failed`: the money went back to the merchant, so the refunded amount drops. The
 /// charge as Stripe now reports it is authoritative: with an API key it is fetched (and applied
 /// as a snapshot of its own); without one the failed refund's amount is taken off.
-pub async fn refund_failed(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, refund: &Refund) -> Result<Step, StorageError> {
+pub async fn refund_failed(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, refund: &Refund) -> Result<Step, Stop> {
     let Some(intent) = refund.payment_intent.as_deref() else {
         return Ok(Step::Done("ignored: the refund has no PaymentIntent".into()));
     };
-    let mut ledger = match ledger_of(conn, cx, event, event.livemode, intent, "refunded").await? {
-        Ok(l) => l,
-        Err(step) => return Ok(step),
-    };
+    let mut ledger = ledger_of(conn, cx, event, event.livemode, intent, "refunded").await?;
     if ledger.refunded_as_of >= event.created {
         return Ok(Step::Done("refund failure already reflected in the refunded amount".into()));
     }
@@ -92,7 +85,7 @@ pub async fn refund_failed(conn: &mut AnyConnection, cx: Context<'_>, event: &Ev
     // The amount recorded includes this refund only if it was reported after the refund was made.
     let counted = ledger.refunded_as_of >= refund.created;
     let refunded = if counted { (ledger.amount_refunded - refund.amount).max(0) } else { ledger.amount_refunded };
-    if !conversions::record_refund_snapshot(conn, cx.merchant_id, &ledger.conversion_id, refunded, event.created).await? {
+    if !refund_ledger::record_refund_snapshot(conn, cx.merchant_id, &ledger.conversion_id, refunded, event.created).await? {
         return Ok(Step::Done("refund failure already applied".into()));
     }
     ledger.amount_refunded = refunded;
@@ -102,16 +95,13 @@ pub async fn refund_failed(conn: &mut AnyConnection, cx: Context<'_>, event: &Ev
 }
 
 /// `charge.dispute.created` and `charge.dispute.closed`.
-pub async fn dispute(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, dispute: &Dispute) -> Result<Step, StorageError> {
+pub async fn dispute(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, dispute: &Dispute) -> Result<Step, Stop> {
     let Some(intent) = dispute.payment_intent.as_deref() else {
         return Ok(Step::Done("ignored: the dispute has no PaymentIntent".into()));
     };
-    let mut ledger = match ledger_of(conn, cx, event, dispute.livemode, intent, "disputed").await? {
-        Ok(l) => l,
-        Err(step) => return Ok(step),
-    };
+    let mut ledger = ledger_of(conn, cx, event, dispute.livemode, intent, "disputed").await?;
     let outcome = dispute.outcome();
-    if !conversions::record_dispute(conn, cx.merchant_id, &ledger.conversion_id, &dispute.id, outcome).await? {
+    if !refund_ledger::record_dispute(conn, cx.merchant_id, &ledger.conversion_id, &dispute.id, outcome).await? {
         return Ok(Step::Done("dispute already recorded".into()));
     }
     ledger.dispute_status = Some(outcome.to_owned());
@@ -150,13 +140,13 @@ async fn settle(
     livemode: bool,
     ledger: &Ledger,
     reason: &str,
-) -> Result<Step, StorageError> {
+) -> Result<Step, Stop> {
     let lost = ledger.dispute_status.as_deref() == Some("lost");
     let status = match ledger.dispute_status.as_deref() {
         Some("open" | "lost") => PaymentStatus::Disputed,
         _ => payment_status(ledger.amount_paid, ledger.amount_refunded),
     };
-    conversions::set_status(conn, cx.merchant_id, &ledger.conversion_id, status.as_str()).await?;
+    refund_ledger::set_status(conn, cx.merchant_id, &ledger.conversion_id, status.as_str()).await?;
     // A lost dispute takes the whole payment back, like a full refund.
     let taken = if lost { ledger.amount_paid } else { ledger.amount_refunded };
     let original = ledger.original_amount.unwrap_or(ledger.commission_amount);

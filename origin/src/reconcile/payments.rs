@@ -3,13 +3,13 @@
 
 use sqlx::AnyConnection;
 
-use super::attribution::{self, Outcome, Payment};
-use super::chain;
-use super::events::{Missing, Step};
+use super::attribution::{self, Outcome, Payment, read};
 use super::reconciler;
+use super::step::{Context, Missing, Step, Stop};
+use crate::domain::attribution::Facts;
 use crate::domain::commission::commissionable;
-use crate::storage::stripe_customers;
-use crate::storage::{StorageError, discounts, stripe_connections};
+
+use crate::storage::{StorageError, discounts, payment_markers, stripe_connections};
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
 /// How long a subscription's invoice waits for its Checkout Session (which binds the customer)
@@ -24,24 +24,8 @@ const OBJECT_WAIT_MS: i64 = 3_600_000;
 /// delivers within seconds; its retries within a minute or two).
 const CLICK_WAIT_MS: i64 = 120_000;
 
-/// What the handlers share.
-#[derive(Debug, Clone, Copy)]
-pub struct Context<'a> {
-    /// The merchant whose event it is.
-    pub merchant_id: &'a str,
-    /// The key lead email hashes are stored under.
-    pub lead_secret: &'a [u8],
-    /// Now, UTC epoch ms.
-    pub now: i64,
-}
-
 /// `checkout.session.completed` and `checkout.session.async_payment_succeeded`.
-pub async fn session_paid(
-    conn: &mut AnyConnection,
-    cx: Context<'_>,
-    event: &Event,
-    session: &CheckoutSession,
-) -> Result<Step, StorageError> {
+pub async fn session_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, session: &CheckoutSession) -> Result<Step, Stop> {
     if session.payment_status == "unpaid" {
         // Delayed payment methods: the money has not arrived; async_payment_succeeded follows.
         return Ok(Step::Done("not_attributed: payment not completed".into()));
@@ -70,17 +54,15 @@ pub async fn session_paid(
         currency: &currency,
         earns: !subscription,
     };
-    let read = chain::Read::of(conn, cx.merchant_id, &payment).await?;
-    if let Some(step) = unseen(conn, cx, event, &payment, &read).await? {
-        return Ok(step);
-    }
-    if let Some(click) = click_on_its_way(cx, event, &read) {
+    let facts = read::facts(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
+    unseen(conn, cx, event, &facts).await?;
+    if let Some(click) = click_on_its_way(cx, event, &facts) {
         return Ok(Step::RetryLater(format!("click {click} named by client_reference_id has not reached payref yet")));
     }
     if let (true, Some(sub)) = (subscription, session.subscription.as_deref()) {
-        stripe_customers::session_seen(conn, cx.merchant_id, session.livemode, sub, &session.id, cx.now).await?;
+        payment_markers::session_seen(conn, cx.merchant_id, session.livemode, sub, &session.id, cx.now).await?;
     }
-    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, read, cx.now).await?;
+    let outcome = attribution::attribute(conn, cx.merchant_id, &facts).await?;
     unattributed(conn, cx, &payment, &outcome).await?;
     Ok(Step::Done(outcome.label()))
 }
@@ -89,16 +71,16 @@ pub async fn session_paid(
 /// it travels through the edge's queue and a quick buyer's payment can overtake it, and the
 /// click decides the cookie window, the click model and the review flags. An ad blocker may
 /// have stopped it for good: after a while the payment goes on without it.
-fn click_on_its_way<'a>(cx: Context<'_>, event: &Event, read: &'a chain::Read) -> Option<&'a str> {
-    let found = read.reference.as_ref().filter(|f| f.click.is_none())?;
-    let click = found.evidence["click_id"].as_str()?;
+fn click_on_its_way<'a>(cx: Context<'_>, event: &Event, facts: &'a Facts<'_>) -> Option<&'a str> {
+    let found = facts.links.reference.as_ref().filter(|l| l.click.is_none())?;
+    let click = found.named_click.as_deref()?;
     (cx.now - event.created.saturating_mul(1000) < CLICK_WAIT_MS).then_some(click)
 }
 
 /// Remembers a payment no affiliate brought, so its refunds and disputes settle at once.
 async fn unattributed(conn: &mut AnyConnection, cx: Context<'_>, p: &Payment<'_>, outcome: &Outcome) -> Result<(), StorageError> {
     if let (Outcome::NotAttributed(_), Some(pi), true) = (outcome, p.payment_intent_id, p.earns) {
-        stripe_customers::payment_unattributed(conn, cx.merchant_id, p.livemode, pi, p.stripe_object_id, cx.now).await?;
+        payment_markers::payment_unattributed(conn, cx.merchant_id, p.livemode, pi, p.stripe_object_id, cx.now).await?;
     }
     Ok(())
 }
@@ -106,19 +88,14 @@ async fn unattributed(conn: &mut AnyConnection, cx: Context<'_>, p: &Payment<'_>
 /// The customer's metadata and a promotion code's mapping are links of the chain that Stripe
 /// reports in events of their own, which may come late or not at all. When the payment could
 /// depend on one payref has never seen (and its `client_reference_id` names no affiliate), and
-/// a key is connected, fetch it first.
-async fn unseen(
-    conn: &mut AnyConnection,
-    cx: Context<'_>,
-    event: &Event,
-    p: &Payment<'_>,
-    read: &chain::Read,
-) -> Result<Option<Step>, StorageError> {
+/// a key is connected, fetch it first (the step to take is the `Err`).
+async fn unseen(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, facts: &Facts<'_>) -> Result<(), Stop> {
+    let p = facts.payment;
     // After a while (Stripe unreachable all along) the payment goes on without them.
     if cx.now - event.created.saturating_mul(1000) >= OBJECT_WAIT_MS {
-        return Ok(None);
+        return Ok(());
     }
-    let customer = p.customer_id.filter(|_| read.metadata.is_none());
+    let customer = p.customer_id.filter(|_| facts.metadata.is_none());
     let mut promotion_code = None;
     for id in p.discounts.iter().filter(|d| d.starts_with("promo_")) {
         if !discounts::seen(conn, cx.merchant_id, p.livemode, id).await? {
@@ -127,19 +104,19 @@ async fn unseen(
         }
     }
     if (customer.is_none() && promotion_code.is_none())
-        || read.reference.is_some()
+        || facts.links.reference.is_some()
         || !stripe_connections::has_api_key(conn, cx.merchant_id, p.livemode).await?
     {
-        return Ok(None);
+        return Ok(());
     }
     let livemode = p.livemode;
-    Ok(Some(match (customer, promotion_code) {
+    Err(Stop::Step(match (customer, promotion_code) {
         (Some(c), _) => Step::Fetch(format!("customer {c} not seen yet"), Missing::Customer { livemode, customer: c.to_owned() }),
         (None, Some(promo)) => Step::Fetch(
             format!("promotion code {promo} not seen yet"),
             Missing::PromotionCode { livemode, promotion_code: promo.to_owned() },
         ),
-        (None, None) => return Ok(None),
+        (None, None) => return Ok(()),
     }))
 }
 
@@ -151,7 +128,7 @@ fn discounts_of(session: &CheckoutSession) -> Vec<&str> {
 }
 
 /// `invoice.paid`: a subscription's payments, attributed through the customer.
-pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, invoice: &Invoice) -> Result<Step, StorageError> {
+pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Event, invoice: &Invoice) -> Result<Step, Stop> {
     let currency = invoice.currency.to_ascii_lowercase();
     let payment = Payment {
         event_id: &event.id,
@@ -169,11 +146,9 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         currency: &currency,
         earns: true,
     };
-    let read = chain::Read::of(conn, cx.merchant_id, &payment).await?;
-    if let Some(step) = unseen(conn, cx, event, &payment, &read).await? {
-        return Ok(step);
-    }
-    let outcome = attribution::attribute(conn, cx.merchant_id, cx.lead_secret, &payment, read, cx.now).await?;
+    let facts = read::facts(conn, cx.merchant_id, cx.lead_secret, &payment, cx.now).await?;
+    unseen(conn, cx, event, &facts).await?;
+    let outcome = attribution::attribute(conn, cx.merchant_id, &facts).await?;
     if !matches!(outcome, Outcome::NotAttributed(_)) || cx.now - invoice.created.saturating_mul(1000) >= SESSION_WAIT_MS {
         unattributed(conn, cx, &payment, &outcome).await?;
         return Ok(Step::Done(outcome.label()));
@@ -184,7 +159,7 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
     let first_invoice = invoice.billing_reason.as_deref() == Some("subscription_create");
     let why = "a subscription's invoice waits for its checkout session";
     match invoice.subscription() {
-        Some(sub) if !stripe_customers::session_of_subscription_seen(conn, cx.merchant_id, invoice.livemode, sub).await? => {
+        Some(sub) if !payment_markers::session_of_subscription_seen(conn, cx.merchant_id, invoice.livemode, sub).await? => {
             if stripe_connections::has_api_key(conn, cx.merchant_id, invoice.livemode).await? {
                 Ok(Step::Fetch(why.into(), Missing::SessionOfSubscription { livemode: invoice.livemode, subscription: sub.to_owned() }))
             } else if first_invoice {

@@ -3,7 +3,8 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
 use super::{StorageError, flag};
 use crate::domain::ids::new_id;
 
@@ -78,6 +79,15 @@ pub struct AdjustmentRow {
     pub created_at: i64,
 }
 
+/// The merchant's commission adjustments, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT id, commission_id, affiliate_id, livemode, amount, currency, reason, stripe_event_id, settled_at, payout_reference, created_at \
+             FROM commission_adjustments",
+    table: "commission_adjustments",
+    created: "created_at",
+    id: "id",
+};
+
 /// A page of the merchant's adjustments of one mode, newest first.
 pub async fn list(
     pool: &AnyPool,
@@ -86,37 +96,6 @@ pub async fn list(
     affiliate_id: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<AdjustmentRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    c.push("livemode = {}");
-    if affiliate_id.is_some() {
-        c.push("affiliate_id = {}");
-    }
-    if page.after.is_some() {
-        c.push("(created_at, id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!(
-        "SELECT id, commission_id, affiliate_id, livemode, amount, currency, reason, stripe_event_id, settled_at, payout_reference, created_at \
-         FROM commission_adjustments WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}",
-        c.to_sql()
-    );
-    let mut q = sqlx::query_as::<_, AdjustmentRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode));
-    if let Some(a) = affiliate_id {
-        q = q.bind(a);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows, page))
-}
-
-/// The (created_at, id) position of an adjustment, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(sqlx::query_as("SELECT created_at, id FROM commission_adjustments WHERE merchant_id = $1 AND id = $2")
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
+    let q = LIST.query().filter("merchant_id = {}", merchant_id).filter("livemode = {}", livemode);
+    q.filter_some("affiliate_id = {}", affiliate_id).page(pool, page).await
 }

@@ -3,9 +3,11 @@
 use sqlx::{AnyExecutor, AnyPool};
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
+use crate::domain::affiliate::AffiliateStatus;
+use crate::domain::attribution::Affiliate;
 use crate::domain::ids::new_id;
-use crate::now_ms;
 
 /// An affiliate as stored.
 #[derive(Debug, Clone)]
@@ -34,7 +36,13 @@ pub struct AffiliateRow {
 
 type Row = (String, String, String, String, Option<String>, Option<String>, String, Option<i64>, i64, i64);
 
-const COLUMNS: &str = "id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at";
+/// The merchant's affiliates, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at FROM affiliates",
+    table: "affiliates",
+    created: "created_at",
+    id: "id",
+};
 
 fn from_row(r: Row) -> AffiliateRow {
     AffiliateRow {
@@ -85,41 +93,31 @@ pub struct AffiliatePatch {
     pub commission_bps_override: Option<i64>,
 }
 
-/// What attribution needs of an affiliate.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct AffiliateRef {
-    /// The affiliate's id.
-    pub id: String,
-    /// Its campaign, whose rules apply.
-    pub campaign_id: String,
-    /// Its own rate, overriding the campaign's, in basis points.
-    pub commission_bps_override: Option<i64>,
-    /// active, paused or banned.
-    pub status: String,
-    /// Contact email, compared with the buyer's to spot self-referrals.
-    pub email: Option<String>,
-    /// Its referral code.
-    pub code: String,
-}
-
 const REF_COLUMNS: &str = "id, campaign_id, commission_bps_override, status, email, code";
 
-/// Looks an affiliate up by referral code within one merchant.
-pub async fn affiliate_by_code(conn: impl AnyExecutor<'_>, merchant_id: &str, code: &str) -> Result<Option<AffiliateRef>, StorageError> {
+type RefRow = (String, String, Option<i64>, String, Option<String>, String);
+
+fn to_ref(row: Option<RefRow>) -> Result<Option<Affiliate>, StorageError> {
+    let Some((id, campaign_id, commission_bps_override, status, email, code)) = row else { return Ok(None) };
+    let status = AffiliateStatus::parse(&status).ok_or_else(|| StorageError::Corrupt(format!("affiliate {id} has status {status:?}")))?;
+    Ok(Some(Affiliate { id, campaign_id, commission_bps_override, status, email, code }))
+}
+
+/// Looks an affiliate up by referral code within one merchant, for attribution.
+pub async fn affiliate_by_code(conn: impl AnyExecutor<'_>, merchant_id: &str, code: &str) -> Result<Option<Affiliate>, StorageError> {
     let sql = format!("SELECT {REF_COLUMNS} FROM affiliates WHERE merchant_id = $1 AND code = $2");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(code).fetch_optional(conn).await?)
+    to_ref(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(code).fetch_optional(conn).await?)
 }
 
 /// Looks an affiliate up by id within one merchant, for attribution.
-pub async fn affiliate_ref(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<AffiliateRef>, StorageError> {
+pub async fn affiliate_ref(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<Affiliate>, StorageError> {
     let sql = format!("SELECT {REF_COLUMNS} FROM affiliates WHERE merchant_id = $1 AND id = $2");
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?)
+    to_ref(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?)
 }
 
 /// Creates an active affiliate; `None` when the code is taken within the merchant.
-pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewAffiliate) -> Result<Option<AffiliateRow>, StorageError> {
+pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewAffiliate, now: i64) -> Result<Option<AffiliateRow>, StorageError> {
     let id = new_id("aff");
-    let now = now_ms();
     let done = sqlx::query(
         "INSERT INTO affiliates (id, merchant_id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'active', $8, $9, $9) ON CONFLICT (merchant_id, code) DO NOTHING",
@@ -143,41 +141,25 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewAffiliate) -> Re
 
 /// One of the merchant's affiliates.
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<AffiliateRow>, StorageError> {
-    let sql = format!("SELECT {COLUMNS} FROM affiliates WHERE merchant_id = $1 AND id = $2");
+    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?;
     Ok(row.map(from_row))
 }
 
 /// A page of the merchant's affiliates, newest first, optionally of one status.
 pub async fn list(pool: &AnyPool, merchant_id: &str, status: Option<&str>, page: &PageRequest) -> Result<Page<AffiliateRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    if status.is_some() {
-        c.push("status = {}");
-    }
-    if page.after.is_some() {
-        c.push("(created_at, id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!("SELECT {COLUMNS} FROM affiliates WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}", c.to_sql());
-    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
-    if let Some(s) = status {
-        q = q.bind(s);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows.into_iter().map(from_row).collect(), page))
-}
-
-/// The (created_at, id) position of an affiliate, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(get(pool, merchant_id, id).await?.map(|a| (a.created_at, a.id)))
+    let rows: Page<Row> = LIST.query().filter("merchant_id = {}", merchant_id).filter_some("status = {}", status).page(pool, page).await?;
+    Ok(rows.map(from_row))
 }
 
 /// Applies `patch`; `None` when the merchant has no such affiliate.
-pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, patch: &AffiliatePatch) -> Result<Option<AffiliateRow>, StorageError> {
+pub async fn update(
+    pool: &AnyPool,
+    merchant_id: &str,
+    id: &str,
+    patch: &AffiliatePatch,
+    now: i64,
+) -> Result<Option<AffiliateRow>, StorageError> {
     let done = sqlx::query(
         "UPDATE affiliates SET campaign_id = COALESCE($1, campaign_id), name = COALESCE($2, name), \
          email = COALESCE($3, email), payout_email = COALESCE($4, payout_email), status = COALESCE($5, status), \
@@ -190,7 +172,7 @@ pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, patch: &Affilia
     .bind(&patch.payout_email)
     .bind(patch.status)
     .bind(patch.commission_bps_override)
-    .bind(now_ms())
+    .bind(now)
     .bind(merchant_id)
     .bind(id)
     .execute(pool)

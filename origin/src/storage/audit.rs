@@ -4,7 +4,8 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
 use crate::domain::ids::new_id;
 
 /// Who made a change.
@@ -89,43 +90,20 @@ pub struct AuditRow {
 
 type Row = (String, String, String, String, String, String, i64);
 
+/// The merchant's audit trail, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT id, object_type, object_id, action, actor, detail, created_at FROM audit_events",
+    table: "audit_events",
+    created: "created_at",
+    id: "id",
+};
+
 /// A page of the merchant's audit trail, newest first, optionally about one object.
 pub async fn list(pool: &AnyPool, merchant_id: &str, object_id: Option<&str>, page: &PageRequest) -> Result<Page<AuditRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    if object_id.is_some() {
-        c.push("object_id = {}");
-    }
-    if page.after.is_some() {
-        c.push("(created_at, id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!(
-        "SELECT id, object_type, object_id, action, actor, detail, created_at FROM audit_events \
-         WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}",
-        c.to_sql()
-    );
-    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
-    if let Some(o) = object_id {
-        q = q.bind(o);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for r in rows {
+    let rows: Page<Row> =
+        LIST.query().filter("merchant_id = {}", merchant_id).filter_some("object_id = {}", object_id).page(pool, page).await?;
+    rows.try_map(|r| {
         let detail = serde_json::from_str(&r.5).map_err(|e| StorageError::Corrupt(format!("audit detail of {}: {e}", r.0)))?;
-        out.push(AuditRow { id: r.0, object_type: r.1, object_id: r.2, action: r.3, actor: r.4, detail, created_at: r.6 });
-    }
-    Ok(Page::from_rows(out, page))
-}
-
-/// The (created_at, id) position of an entry, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(sqlx::query_as("SELECT created_at, id FROM audit_events WHERE merchant_id = $1 AND id = $2")
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
+        Ok(AuditRow { id: r.0, object_type: r.1, object_id: r.2, action: r.3, actor: r.4, detail, created_at: r.6 })
+    })
 }

@@ -2,11 +2,11 @@
 
 use sqlx::AnyPool;
 
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
 use super::{StorageError, flag};
 use crate::domain::campaign::{Approval, AttributionModel, CampaignRules, CommissionType, CurrencyAmounts, Duration};
 use crate::domain::ids::new_id;
-use crate::now_ms;
 
 /// A campaign as stored.
 #[derive(Debug, Clone)]
@@ -23,8 +23,14 @@ pub struct CampaignRow {
 
 type Row = (String, String, String, Option<i64>, String, String, Option<i64>, i64, String, String, Option<i64>, i64, String, i64, i64);
 
-const COLUMNS: &str = "id, name, commission_type, commission_bps, flat_amounts, duration, duration_months, cookie_window_days, \
-                       attribution_model, approval, hold_days, skip_zero_revenue, min_payouts, created_at, updated_at";
+/// The merchant's campaigns, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT id, name, commission_type, commission_bps, flat_amounts, duration, duration_months, cookie_window_days, \
+             attribution_model, approval, hold_days, skip_zero_revenue, min_payouts, created_at, updated_at FROM campaigns",
+    table: "campaigns",
+    created: "created_at",
+    id: "id",
+};
 
 fn parsed<T>(value: Option<T>, what: &str, text: &str) -> Result<T, StorageError> {
     value.ok_or_else(|| StorageError::Corrupt(format!("campaign {what} {text:?}")))
@@ -77,9 +83,8 @@ fn bind_rules<'q>(q: AnyQuery<'q>, rules: &'q CampaignRules) -> AnyQuery<'q> {
 }
 
 /// Creates a campaign (rules already validated); returns its id.
-pub async fn insert(pool: &AnyPool, merchant_id: &str, rules: &CampaignRules) -> Result<String, StorageError> {
+pub async fn insert(pool: &AnyPool, merchant_id: &str, rules: &CampaignRules, now: i64) -> Result<String, StorageError> {
     let id = new_id("cmp");
-    let now = now_ms();
     let q = sqlx::query(
         "INSERT INTO campaigns (name, commission_type, commission_bps, flat_amounts, duration, duration_months, \
          cookie_window_days, attribution_model, approval, hold_days, skip_zero_revenue, min_payouts, id, merchant_id, created_at, updated_at) \
@@ -91,42 +96,25 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, rules: &CampaignRules) ->
 
 /// One of the merchant's campaigns.
 pub async fn get(conn: impl sqlx::AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<CampaignRow>, StorageError> {
-    let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE merchant_id = $1 AND id = $2");
+    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?;
     row.map(from_row).transpose()
 }
 
 /// A page of the merchant's campaigns, newest first.
 pub async fn list(pool: &AnyPool, merchant_id: &str, page: &PageRequest) -> Result<Page<CampaignRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    if page.after.is_some() {
-        c.push("(created_at, id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!("SELECT {COLUMNS} FROM campaigns WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}", c.to_sql());
-    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    let rows = rows.into_iter().map(from_row).collect::<Result<Vec<_>, _>>()?;
-    Ok(Page::from_rows(rows, page))
-}
-
-/// The (created_at, id) position of a campaign, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(get(pool, merchant_id, id).await?.map(|c| (c.created_at, c.id)))
+    let rows: Page<Row> = LIST.query().filter("merchant_id = {}", merchant_id).page(pool, page).await?;
+    rows.try_map(from_row)
 }
 
 /// Replaces a campaign's rules (already merged and validated); `false` when there is no such campaign.
-pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, rules: &CampaignRules) -> Result<bool, StorageError> {
+pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, rules: &CampaignRules, now: i64) -> Result<bool, StorageError> {
     let q = sqlx::query(
         "UPDATE campaigns SET name = $1, commission_type = $2, commission_bps = $3, flat_amounts = $4, duration = $5, \
          duration_months = $6, cookie_window_days = $7, attribution_model = $8, approval = $9, hold_days = $10, \
          skip_zero_revenue = $11, min_payouts = $12, updated_at = $13 WHERE merchant_id = $14 AND id = $15",
     );
-    let done = bind_rules(q, rules).bind(now_ms()).bind(merchant_id).bind(id).execute(pool).await?;
+    let done = bind_rules(q, rules).bind(now).bind(merchant_id).bind(id).execute(pool).await?;
     Ok(done.rows_affected() > 0)
 }
 

@@ -3,8 +3,9 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest, placeholder_list, values_rows};
-use crate::domain::attribution::VisitorClick;
+use super::list::Listing;
+use super::page::{Page, PageRequest, placeholder_list, values_rows};
+use crate::domain::attribution::{Click, VisitorClick};
 use crate::domain::click::Seen;
 
 /// A click ready to store.
@@ -103,26 +104,15 @@ pub async fn counted_near(
     Ok(out)
 }
 
-/// What attribution reads of a stored click.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct ClickEvidence {
-    /// The click id.
-    pub click_id: String,
-    /// The affiliate its code named.
-    pub affiliate_id: Option<String>,
-    /// The edge's visitor hash.
-    pub visitor: Option<String>,
-    /// Received at the edge, UTC epoch ms.
-    pub received_at: i64,
-}
-
 /// The stored click, if the beacon reached us (an ad blocker may have stopped it).
-pub async fn evidence(conn: &mut AnyConnection, merchant_id: &str, click_id: &str) -> Result<Option<ClickEvidence>, StorageError> {
-    Ok(sqlx::query_as("SELECT click_id, affiliate_id, visitor, received_at FROM clicks WHERE merchant_id = $1 AND click_id = $2")
-        .bind(merchant_id)
-        .bind(click_id)
-        .fetch_optional(conn)
-        .await?)
+pub async fn evidence(conn: &mut AnyConnection, merchant_id: &str, click_id: &str) -> Result<Option<Click>, StorageError> {
+    let row: Option<(String, Option<String>, Option<String>, i64)> =
+        sqlx::query_as("SELECT click_id, affiliate_id, visitor, received_at FROM clicks WHERE merchant_id = $1 AND click_id = $2")
+            .bind(merchant_id)
+            .bind(click_id)
+            .fetch_optional(conn)
+            .await?;
+    Ok(row.map(|(click_id, affiliate_id, visitor, received_at)| Click { click_id, affiliate_id, visitor, received_at }))
 }
 
 /// A visitor's counted clicks for an affiliate, received in `[from, to]`.
@@ -173,6 +163,14 @@ pub struct ClickRow {
     pub received_at: i64,
 }
 
+/// The merchant's clicks, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, device, duplicate_of, received_at FROM clicks",
+    table: "clicks",
+    created: "received_at",
+    id: "click_id",
+};
+
 /// Filters of a click listing.
 #[derive(Debug, Clone, Default)]
 pub struct ClickFilter {
@@ -188,51 +186,12 @@ pub struct ClickFilter {
 
 /// A page of the merchant's clicks, newest first.
 pub async fn list(pool: &AnyPool, merchant_id: &str, f: &ClickFilter, page: &PageRequest) -> Result<Page<ClickRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    if f.affiliate_id.is_some() {
-        c.push("affiliate_id = {}");
-    }
-    if f.received_gte.is_some() {
-        c.push("received_at >= {}");
-    }
-    if f.received_lt.is_some() {
-        c.push("received_at < {}");
-    }
-    if !f.include_repeats {
-        c.push("duplicate_of IS NULL");
-    }
-    if page.after.is_some() {
-        c.push("(received_at, click_id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!(
-        "SELECT click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, device, duplicate_of, received_at \
-         FROM clicks WHERE {} ORDER BY received_at DESC, click_id DESC LIMIT {limit}",
-        c.to_sql()
-    );
-    let mut q = sqlx::query_as::<_, ClickRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
-    if let Some(a) = &f.affiliate_id {
-        q = q.bind(a);
-    }
-    if let Some(t) = f.received_gte {
-        q = q.bind(t);
-    }
-    if let Some(t) = f.received_lt {
-        q = q.bind(t);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows, page))
-}
-
-/// The (received_at, click_id) position of a click, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, click_id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(sqlx::query_as("SELECT received_at, click_id FROM clicks WHERE merchant_id = $1 AND click_id = $2")
-        .bind(merchant_id)
-        .bind(click_id)
-        .fetch_optional(pool)
-        .await?)
+    LIST.query()
+        .filter("merchant_id = {}", merchant_id)
+        .filter_some("affiliate_id = {}", f.affiliate_id.as_ref())
+        .filter_some("received_at >= {}", f.received_gte)
+        .filter_some("received_at < {}", f.received_lt)
+        .only((!f.include_repeats).then_some("duplicate_of IS NULL"))
+        .page(pool, page)
+        .await
 }

@@ -1,8 +1,11 @@
-//! Conversions (one Stripe payment each) and the commission they earn.
+//! Conversions (one Stripe payment each): recording one with its commission, the facts
+//! attribution reads of earlier ones, and the merchant's list. What happens to a payment
+//! afterwards (refunds, disputes) is `refund_ledger.rs`.
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
 use super::{StorageError, flag};
 use crate::domain::commission::{CommissionStatus, PaymentStatus};
 use crate::domain::ids::new_id;
@@ -56,7 +59,7 @@ pub struct Recorded {
     pub commission_id: String,
 }
 
-/// Stores a conversion and its commission unless the Stripe object is already recorded;
+/// Stores a conversion and its commission (`commissions::insert`) unless the Stripe object is already recorded;
 /// returns their ids when it was new.
 pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now: i64) -> Result<Option<Recorded>, StorageError> {
     let id = new_id("cnv");
@@ -84,28 +87,7 @@ pub async fn insert_conversion(conn: &mut AnyConnection, c: &NewConversion, now:
     if done.rows_affected() == 0 {
         return Ok(None);
     }
-    let commission_id = new_id("com");
-    let approved_at = (c.commission_status == CommissionStatus::Approved).then_some(now);
-    sqlx::query(
-        "INSERT INTO commissions (id, merchant_id, conversion_id, affiliate_id, livemode, rate_bps, amount, original_amount, currency, status, \
-                                  reason, hold_until, approved_at, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $7, $8, $9, $10, $11, $12, $13, $13)",
-    )
-    .bind(&commission_id)
-    .bind(&c.merchant_id)
-    .bind(&id)
-    .bind(&c.affiliate_id)
-    .bind(flag(c.livemode))
-    .bind(c.rate_bps)
-    .bind(c.commission)
-    .bind(&c.currency)
-    .bind(c.commission_status.as_str())
-    .bind(&c.commission_reason)
-    .bind(c.hold_until)
-    .bind(approved_at)
-    .bind(now)
-    .execute(conn)
-    .await?;
+    let commission_id = super::commissions::insert(conn, &id, c, now).await?;
     Ok(Some(Recorded { conversion_id: id, commission_id }))
 }
 
@@ -190,6 +172,17 @@ pub struct ConversionRow {
     pub created_at: i64,
 }
 
+/// The merchant's conversions with their commission, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT v.id, v.livemode, v.stripe_object_id, v.affiliate_id, a.code AS affiliate_code, v.click_id, v.attribution_method, v.status, \
+             v.amount, v.amount_paid, v.amount_refunded, v.currency, v.customer_id, m.amount AS commission_amount, \
+             m.rate_bps AS commission_rate_bps, m.status AS commission_status, v.dispute_status, v.review_flags, v.created_at \
+             FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id JOIN commissions m ON m.conversion_id = v.id",
+    table: "conversions",
+    created: "v.created_at",
+    id: "v.id",
+};
+
 /// Filters of a conversion listing; test and live data never mix.
 #[derive(Debug, Clone, Default)]
 pub struct ConversionFilter {
@@ -212,187 +205,13 @@ pub async fn list_conversions(
     f: &ConversionFilter,
     page: &PageRequest,
 ) -> Result<Page<ConversionRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("v.merchant_id = {}");
-    c.push("v.livemode = {}");
-    if f.affiliate_id.is_some() {
-        c.push("v.affiliate_id = {}");
-    }
-    if f.status.is_some() {
-        c.push("v.status = {}");
-    }
-    if f.created_gte.is_some() {
-        c.push("v.created_at >= {}");
-    }
-    if f.created_lt.is_some() {
-        c.push("v.created_at < {}");
-    }
-    if page.after.is_some() {
-        c.push("(v.created_at, v.id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!(
-        "SELECT v.id, v.livemode, v.stripe_object_id, v.affiliate_id, a.code AS affiliate_code, v.click_id, v.attribution_method, v.status, \
-                v.amount, v.amount_paid, v.amount_refunded, v.currency, v.customer_id, m.amount AS commission_amount, \
-                m.rate_bps AS commission_rate_bps, m.status AS commission_status, v.dispute_status, v.review_flags, v.created_at \
-         FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id JOIN commissions m ON m.conversion_id = v.id \
-         WHERE {} ORDER BY v.created_at DESC, v.id DESC LIMIT {limit}",
-        c.to_sql()
-    );
-    let mut q = sqlx::query_as::<_, ConversionRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(f.livemode));
-    if let Some(a) = &f.affiliate_id {
-        q = q.bind(a);
-    }
-    if let Some(st) = f.status {
-        q = q.bind(st.as_str());
-    }
-    if let Some(t) = f.created_gte {
-        q = q.bind(t);
-    }
-    if let Some(t) = f.created_lt {
-        q = q.bind(t);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows, page))
-}
-
-/// The (created_at, id) position of a conversion, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    let row: Option<(i64, String)> = sqlx::query_as("SELECT created_at, id FROM conversions WHERE merchant_id = $1 AND id = $2")
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    Ok(row)
-}
-
-/// What the refund ledger reads of a conversion and its commission.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct Ledger {
-    /// `cnv_…`.
-    pub conversion_id: String,
-    /// Paid in all, minor units.
-    pub amount_paid: i64,
-    /// Refunded so far, minor units.
-    pub amount_refunded: i64,
-    /// Lowercase ISO currency.
-    pub currency: String,
-    /// The affiliate credited.
-    pub affiliate_id: String,
-    /// `com_…`.
-    pub commission_id: String,
-    /// The commission's status.
-    pub commission_status: String,
-    /// The commission now.
-    pub commission_amount: i64,
-    /// The commission when earned.
-    pub original_amount: Option<i64>,
-    /// The adjustments already made to it, summed.
-    pub adjusted: i64,
-    /// When Stripe reported `amount_refunded` (unix seconds of the charge's snapshot).
-    pub refunded_as_of: i64,
-    /// `open`, `won` or `lost` once the payment was disputed.
-    pub dispute_status: Option<String>,
-}
-
-/// The conversion paid through this PaymentIntent, with its commission.
-pub async fn ledger_by_payment_intent(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    payment_intent_id: &str,
-) -> Result<Option<Ledger>, StorageError> {
-    Ok(sqlx::query_as(
-        "SELECT v.id AS conversion_id, v.amount_paid, v.amount_refunded, v.currency, v.affiliate_id, m.id AS commission_id, \
-                m.status AS commission_status, m.amount AS commission_amount, m.original_amount, v.refunded_as_of, v.dispute_status, \
-                CAST(COALESCE((SELECT SUM(j.amount) FROM commission_adjustments j WHERE j.merchant_id = v.merchant_id AND j.commission_id = m.id), 0) AS BIGINT) AS adjusted \
-         FROM conversions v JOIN commissions m ON m.conversion_id = v.id \
-         WHERE v.merchant_id = $1 AND v.livemode = $2 AND v.payment_intent_id = $3",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(payment_intent_id)
-    .fetch_optional(conn)
-    .await?)
-}
-
-/// Ties a PaymentIntent to the conversion of a Stripe object (an invoice, whose event may not
-/// name the PaymentIntent that paid it) when none is known yet; returns whether it did.
-pub async fn set_payment_intent(
-    pool: &AnyPool,
-    merchant_id: &str,
-    livemode: bool,
-    stripe_object_id: &str,
-    payment_intent_id: &str,
-) -> Result<bool, StorageError> {
-    let done = sqlx::query(
-        "UPDATE conversions SET payment_intent_id = $4 WHERE merchant_id = $1 AND livemode = $2 AND stripe_object_id = $3 AND payment_intent_id IS NULL",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(stripe_object_id)
-    .bind(payment_intent_id)
-    .execute(pool)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records Stripe's cumulative refunded amount as of `as_of` (unix seconds): a later snapshot
-/// replaces an earlier one (a failed refund lowers the amount), an earlier one changes nothing,
-/// and of two at the same second the larger counts, so events may arrive in any order. Returns
-/// whether it changed.
-pub async fn record_refund_snapshot(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    conversion_id: &str,
-    refunded: i64,
-    as_of: i64,
-) -> Result<bool, StorageError> {
-    let done = sqlx::query(
-        "UPDATE conversions SET amount_refunded = $1, refunded_as_of = $2 WHERE merchant_id = $3 AND id = $4 \
-         AND (refunded_as_of < $2 OR (refunded_as_of = $2 AND amount_refunded < $1))",
-    )
-    .bind(refunded)
-    .bind(as_of)
-    .bind(merchant_id)
-    .bind(conversion_id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Records a dispute's state (`open`, `won` or `lost`). A dispute only moves forward: a closed
-/// one is never reopened by a late `charge.dispute.created`. Returns whether it changed.
-pub async fn record_dispute(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    conversion_id: &str,
-    dispute_id: &str,
-    status: &str,
-) -> Result<bool, StorageError> {
-    let done = sqlx::query(
-        "UPDATE conversions SET dispute_id = $1, dispute_status = $2 WHERE merchant_id = $3 AND id = $4 \
-         AND (dispute_status IS NULL OR (dispute_status = 'open' AND $2 <> 'open'))",
-    )
-    .bind(dispute_id)
-    .bind(status)
-    .bind(merchant_id)
-    .bind(conversion_id)
-    .execute(conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
-}
-
-/// Sets what became of the conversion's payment (paid, refunded, disputed…).
-pub async fn set_status(conn: &mut AnyConnection, merchant_id: &str, conversion_id: &str, status: &str) -> Result<(), StorageError> {
-    sqlx::query("UPDATE conversions SET status = $1 WHERE merchant_id = $2 AND id = $3")
-        .bind(status)
-        .bind(merchant_id)
-        .bind(conversion_id)
-        .execute(conn)
-        .await?;
-    Ok(())
+    LIST.query()
+        .filter("v.merchant_id = {}", merchant_id)
+        .filter("v.livemode = {}", f.livemode)
+        .filter_some("v.affiliate_id = {}", f.affiliate_id.as_ref())
+        .filter_some("v.status = {}", f.status.map(PaymentStatus::as_str))
+        .filter_some("v.created_at >= {}", f.created_gte)
+        .filter_some("v.created_at < {}", f.created_lt)
+        .page(pool, page)
+        .await
 }

@@ -2,7 +2,8 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
 use super::{StorageError, flag};
 
 /// A customer's binding.
@@ -28,10 +29,15 @@ pub struct CustomerRow {
     pub canceled_at: Option<i64>,
 }
 
-/// The binding with what Stripe reported of the customer's subscription.
-const FROM: &str = "SELECT c.stripe_customer_id, c.livemode, c.affiliate_id, c.method, c.click_id, c.source_object_id, c.created_at, \
-                    s.subscription_status, s.canceled_at FROM customers c LEFT JOIN stripe_customers s \
-                    ON s.merchant_id = c.merchant_id AND s.livemode = c.livemode AND s.customer_id = c.stripe_customer_id";
+/// Bound customers with what Stripe reported of their subscription, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT c.stripe_customer_id, c.livemode, c.affiliate_id, c.method, c.click_id, c.source_object_id, c.created_at, \
+             s.subscription_status, s.canceled_at FROM customers c LEFT JOIN stripe_customers s \
+             ON s.merchant_id = c.merchant_id AND s.livemode = c.livemode AND s.customer_id = c.stripe_customer_id",
+    table: "customers",
+    created: "c.created_at",
+    id: "c.stripe_customer_id",
+};
 
 /// A binding to make.
 #[derive(Debug, Clone)]
@@ -79,7 +85,7 @@ pub async fn get(
     livemode: bool,
     customer_id: &str,
 ) -> Result<Option<CustomerRow>, StorageError> {
-    let sql = format!("{FROM} WHERE c.merchant_id = $1 AND c.livemode = $2 AND c.stripe_customer_id = $3");
+    let sql = format!("{} WHERE c.merchant_id = $1 AND c.livemode = $2 AND c.stripe_customer_id = $3", LIST.select);
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode)).bind(customer_id).fetch_optional(conn).await?)
 }
 
@@ -91,26 +97,8 @@ pub async fn list(
     affiliate_id: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<CustomerRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("c.merchant_id = {}");
-    c.push("c.livemode = {}");
-    if affiliate_id.is_some() {
-        c.push("c.affiliate_id = {}");
-    }
-    if page.after.is_some() {
-        c.push("(c.created_at, c.stripe_customer_id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!("{FROM} WHERE {} ORDER BY c.created_at DESC, c.stripe_customer_id DESC LIMIT {limit}", c.to_sql());
-    let mut q = sqlx::query_as::<_, CustomerRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode));
-    if let Some(a) = affiliate_id {
-        q = q.bind(a);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows, page))
+    let q = LIST.query().filter("c.merchant_id = {}", merchant_id).filter("c.livemode = {}", livemode);
+    q.filter_some("c.affiliate_id = {}", affiliate_id).page(pool, page).await
 }
 
 /// The (created_at, id) position of a customer of one mode, for `starting_after`.

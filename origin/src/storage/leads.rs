@@ -3,7 +3,8 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest, values_rows};
+use super::list::Listing;
+use super::page::{Page, PageRequest, values_rows};
 use crate::domain::lead::VISITOR_EMAILS_WINDOW_MS;
 
 /// A lead ready to store.
@@ -70,6 +71,15 @@ pub struct LeadRow {
     pub received_at: i64,
 }
 
+/// The merchant's leads with their click's affiliate, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT l.id, l.site_id, l.click_id, k.affiliate_id, l.received_at FROM leads l \
+             LEFT JOIN clicks k ON k.merchant_id = l.merchant_id AND k.click_id = l.click_id",
+    table: "leads",
+    created: "l.received_at",
+    id: "l.id",
+};
+
 /// A page of the merchant's leads, newest first.
 pub async fn list(
     pool: &AnyPool,
@@ -78,51 +88,13 @@ pub async fn list(
     range: (Option<i64>, Option<i64>),
     page: &PageRequest,
 ) -> Result<Page<LeadRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("l.merchant_id = {}");
-    if affiliate_id.is_some() {
-        c.push("k.affiliate_id = {}");
-    }
-    if range.0.is_some() {
-        c.push("l.received_at >= {}");
-    }
-    if range.1.is_some() {
-        c.push("l.received_at < {}");
-    }
-    if page.after.is_some() {
-        c.push("(l.received_at, l.id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!(
-        "SELECT l.id, l.site_id, l.click_id, k.affiliate_id, l.received_at FROM leads l \
-         LEFT JOIN clicks k ON k.merchant_id = l.merchant_id AND k.click_id = l.click_id \
-         WHERE {} ORDER BY l.received_at DESC, l.id DESC LIMIT {limit}",
-        c.to_sql()
-    );
-    let mut q = sqlx::query_as::<_, LeadRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
-    if let Some(a) = affiliate_id {
-        q = q.bind(a);
-    }
-    if let Some(t) = range.0 {
-        q = q.bind(t);
-    }
-    if let Some(t) = range.1 {
-        q = q.bind(t);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows, page))
-}
-
-/// The (received_at, id) position of a lead, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(sqlx::query_as("SELECT received_at, id FROM leads WHERE merchant_id = $1 AND id = $2")
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?)
+    LIST.query()
+        .filter("l.merchant_id = {}", merchant_id)
+        .filter_some("k.affiliate_id = {}", affiliate_id)
+        .filter_some("l.received_at >= {}", range.0)
+        .filter_some("l.received_at < {}", range.1)
+        .page(pool, page)
+        .await
 }
 
 /// The click of the most recent lead with this email key: the visit where the buyer

@@ -3,9 +3,9 @@
 use sqlx::AnyPool;
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
 use crate::domain::ids::new_id;
-use crate::now_ms;
 
 /// A link as stored.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -26,7 +26,13 @@ pub struct LinkRow {
     pub updated_at: i64,
 }
 
-const COLUMNS: &str = "id, site_id, affiliate_id, slug, destination_url, created_at, updated_at";
+/// The merchant's links, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT id, site_id, affiliate_id, slug, destination_url, created_at, updated_at FROM links",
+    table: "links",
+    created: "created_at",
+    id: "id",
+};
 
 /// What creating a link needs (each part already checked to be the merchant's and valid).
 #[derive(Debug, Clone)]
@@ -42,7 +48,7 @@ pub struct NewLink {
 }
 
 /// Creates a link; `None` when the slug is taken on that site.
-pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewLink) -> Result<Option<LinkRow>, StorageError> {
+pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewLink, now: i64) -> Result<Option<LinkRow>, StorageError> {
     let id = new_id("lnk");
     let done = sqlx::query(
         "INSERT INTO links (id, merchant_id, site_id, affiliate_id, slug, destination_url, created_at, updated_at) \
@@ -54,7 +60,7 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewLink) -> Result<
     .bind(&new.affiliate_id)
     .bind(&new.slug)
     .bind(&new.destination_url)
-    .bind(now_ms())
+    .bind(now)
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {
@@ -65,7 +71,7 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewLink) -> Result<
 
 /// One of the merchant's links.
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<LinkRow>, StorageError> {
-    let sql = format!("SELECT {COLUMNS} FROM links WHERE merchant_id = $1 AND id = $2");
+    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
     Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?)
 }
 
@@ -77,36 +83,8 @@ pub async fn list(
     site_id: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<LinkRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    if affiliate_id.is_some() {
-        c.push("affiliate_id = {}");
-    }
-    if site_id.is_some() {
-        c.push("site_id = {}");
-    }
-    if page.after.is_some() {
-        c.push("(created_at, id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!("SELECT {COLUMNS} FROM links WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}", c.to_sql());
-    let mut q = sqlx::query_as::<_, LinkRow>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
-    if let Some(a) = affiliate_id {
-        q = q.bind(a);
-    }
-    if let Some(s) = site_id {
-        q = q.bind(s);
-    }
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows, page))
-}
-
-/// The (created_at, id) position of a link, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(get(pool, merchant_id, id).await?.map(|l| (l.created_at, l.id)))
+    let q = LIST.query().filter("merchant_id = {}", merchant_id);
+    q.filter_some("affiliate_id = {}", affiliate_id).filter_some("site_id = {}", site_id).page(pool, page).await
 }
 
 /// What an update came to.
@@ -129,6 +107,7 @@ pub async fn update(
     slug: Option<&str>,
     destination_url: Option<&str>,
     affiliate_id: Option<&str>,
+    now: i64,
 ) -> Result<Updated, StorageError> {
     let done = sqlx::query(
         "UPDATE links SET slug = COALESCE($1, slug), destination_url = COALESCE($2, destination_url), \
@@ -137,7 +116,7 @@ pub async fn update(
     .bind(slug)
     .bind(destination_url)
     .bind(affiliate_id)
-    .bind(now_ms())
+    .bind(now)
     .bind(merchant_id)
     .bind(id)
     .execute(pool)

@@ -1,10 +1,9 @@
 //! Merchants and their settings and API keys (Stripe secrets: `stripe_connections`).
 
-use sqlx::AnyPool;
+use sqlx::{AnyConnection, AnyPool};
 
 use super::StorageError;
 use crate::domain::{api_key::Scope, ids::new_id};
-use crate::now_ms;
 
 /// A live API key's id, merchant and scope.
 #[derive(Debug, Clone)]
@@ -27,37 +26,51 @@ pub async fn api_key_owner(pool: &AnyPool, token_hash: &str) -> Result<Option<Ke
     Ok(row.and_then(|(key_id, merchant_id, s)| Scope::parse(&s).map(|scope| KeyOwner { key_id, merchant_id, scope })))
 }
 
+/// Serialises writers of one merchant's data inside `conn`'s transaction until it ends: a row
+/// lock on PostgreSQL, the database's write lock on SQLite.
+pub async fn lock(conn: &mut AnyConnection, merchant_id: &str) -> Result<(), StorageError> {
+    sqlx::query("UPDATE merchants SET id = id WHERE id = $1").bind(merchant_id).execute(conn).await?;
+    Ok(())
+}
+
 /// Creates a merchant; returns its id.
-pub async fn create_merchant(pool: &AnyPool, name: &str, currency: &str) -> Result<String, StorageError> {
+pub async fn create_merchant(pool: &AnyPool, name: &str, currency: &str, now: i64) -> Result<String, StorageError> {
     let id = new_id("mer");
     sqlx::query("INSERT INTO merchants (id, name, default_currency, created_at) VALUES ($1, $2, $3, $4)")
         .bind(&id)
         .bind(name)
         .bind(currency)
-        .bind(now_ms())
+        .bind(now)
         .execute(pool)
         .await?;
     Ok(id)
 }
 
 /// Stores a new API key's hash; the caller shows the token once.
-pub async fn create_api_key(pool: &AnyPool, merchant_id: &str, prefix: &str, token_hash: &str, scope: Scope) -> Result<(), StorageError> {
+pub async fn create_api_key(
+    pool: &AnyPool,
+    merchant_id: &str,
+    prefix: &str,
+    token_hash: &str,
+    scope: Scope,
+    now: i64,
+) -> Result<(), StorageError> {
     sqlx::query("INSERT INTO api_keys (id, merchant_id, prefix, token_hash, scope, created_at) VALUES ($1, $2, $3, $4, $5, $6)")
         .bind(new_id("key"))
         .bind(merchant_id)
         .bind(prefix)
         .bind(token_hash)
         .bind(scope.as_str())
-        .bind(now_ms())
+        .bind(now)
         .execute(pool)
         .await?;
     Ok(())
 }
 
 /// Revokes the live key with this visible prefix; returns whether one was revoked.
-pub async fn revoke_api_key(pool: &AnyPool, prefix: &str) -> Result<bool, StorageError> {
+pub async fn revoke_api_key(pool: &AnyPool, prefix: &str, now: i64) -> Result<bool, StorageError> {
     let done = sqlx::query("UPDATE api_keys SET revoked_at = $1 WHERE prefix = $2 AND revoked_at IS NULL")
-        .bind(now_ms())
+        .bind(now)
         .bind(prefix)
         .execute(pool)
         .await?;

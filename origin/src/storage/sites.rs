@@ -3,9 +3,9 @@
 use sqlx::{AnyExecutor, AnyPool};
 
 use super::StorageError;
-use super::page::{Conditions, Page, PageRequest};
+use super::list::Listing;
+use super::page::{Page, PageRequest};
 use crate::domain::ids::new_id;
-use crate::now_ms;
 
 /// A site as stored.
 #[derive(Debug, Clone)]
@@ -28,7 +28,13 @@ pub struct SiteRow {
 
 type Row = (String, String, String, String, String, i64, i64);
 
-const COLUMNS: &str = "id, merchant_id, site_key, name, allowed_origins, created_at, updated_at";
+/// The merchant's sites, newest first.
+pub const LIST: Listing = Listing {
+    select: "SELECT id, merchant_id, site_key, name, allowed_origins, created_at, updated_at FROM sites",
+    table: "sites",
+    created: "created_at",
+    id: "id",
+};
 
 fn from_row(r: Row) -> Result<SiteRow, StorageError> {
     let allowed_origins =
@@ -48,6 +54,7 @@ pub async fn create(
     site_key: &str,
     name: &str,
     origins: &[String],
+    now: i64,
 ) -> Result<Option<SiteRow>, StorageError> {
     let id = new_id("site");
     let done = sqlx::query(
@@ -59,7 +66,7 @@ pub async fn create(
     .bind(site_key)
     .bind(name)
     .bind(origins_json(origins))
-    .bind(now_ms())
+    .bind(now)
     .execute(pool)
     .await?;
     if done.rows_affected() == 0 {
@@ -70,38 +77,22 @@ pub async fn create(
 
 /// One of the merchant's sites.
 pub async fn get(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<SiteRow>, StorageError> {
-    let sql = format!("SELECT {COLUMNS} FROM sites WHERE merchant_id = $1 AND id = $2");
+    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?;
     row.map(from_row).transpose()
 }
 
 /// A site by its public key, whoever's it is (the edge and the ingest path know only the key).
 pub async fn by_key(conn: impl AnyExecutor<'_>, site_key: &str) -> Result<Option<SiteRow>, StorageError> {
-    let sql = format!("SELECT {COLUMNS} FROM sites WHERE site_key = $1");
+    let sql = format!("{} WHERE site_key = $1", LIST.select);
     let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site_key).fetch_optional(conn).await?;
     row.map(from_row).transpose()
 }
 
 /// A page of the merchant's sites, newest first.
 pub async fn list(pool: &AnyPool, merchant_id: &str, page: &PageRequest) -> Result<Page<SiteRow>, StorageError> {
-    let mut c = Conditions::new();
-    c.push("merchant_id = {}");
-    if page.after.is_some() {
-        c.push("(created_at, id) < ({}, {})");
-    }
-    let limit = c.placeholder();
-    let sql = format!("SELECT {COLUMNS} FROM sites WHERE {} ORDER BY created_at DESC, id DESC LIMIT {limit}", c.to_sql());
-    let mut q = sqlx::query_as::<_, Row>(sqlx::AssertSqlSafe(sql)).bind(merchant_id);
-    if let Some((at, id)) = &page.after {
-        q = q.bind(*at).bind(id);
-    }
-    let rows = q.bind(page.fetch_limit()).fetch_all(pool).await?;
-    Ok(Page::from_rows(rows.into_iter().map(from_row).collect::<Result<_, _>>()?, page))
-}
-
-/// The (created_at, id) position of a site, for `starting_after`.
-pub async fn position(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
-    Ok(get(pool, merchant_id, id).await?.map(|s| (s.created_at, s.id)))
+    let rows: Page<Row> = LIST.query().filter("merchant_id = {}", merchant_id).page(pool, page).await?;
+    rows.try_map(from_row)
 }
 
 /// Changes a site's name and/or allowed origins; `None` when the merchant has no such site.
@@ -111,6 +102,7 @@ pub async fn update(
     id: &str,
     name: Option<&str>,
     origins: Option<&[String]>,
+    now: i64,
 ) -> Result<Option<SiteRow>, StorageError> {
     let done = sqlx::query(
         "UPDATE sites SET name = COALESCE($1, name), allowed_origins = COALESCE($2, allowed_origins), updated_at = $3 \
@@ -118,7 +110,7 @@ pub async fn update(
     )
     .bind(name)
     .bind(origins.map(origins_json))
-    .bind(now_ms())
+    .bind(now)
     .bind(merchant_id)
     .bind(id)
     .execute(pool)

@@ -5,15 +5,7 @@
 use sqlx::{AnyConnection, AnyPool};
 
 use super::{StorageError, flag};
-
-/// A customer's `payref_ref` / `payref_click` metadata.
-#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
-pub struct Metadata {
-    /// `payref_ref`: an affiliate's referral code.
-    pub ref_code: Option<String>,
-    /// `payref_click`: the click id.
-    pub ref_click: Option<String>,
-}
+pub use crate::domain::attribution::Metadata;
 
 /// Records a customer's metadata as of `as_of` (unix seconds) unless a newer snapshot is kept;
 /// returns whether it changed anything.
@@ -52,14 +44,15 @@ pub async fn metadata(
     livemode: bool,
     customer_id: &str,
 ) -> Result<Option<Metadata>, StorageError> {
-    Ok(sqlx::query_as(
+    let row: Option<(Option<String>, Option<String>)> = sqlx::query_as(
         "SELECT ref_code, ref_click FROM stripe_customers WHERE merchant_id = $1 AND livemode = $2 AND customer_id = $3 AND metadata_as_of >= 0",
     )
     .bind(merchant_id)
     .bind(flag(livemode))
     .bind(customer_id)
     .fetch_optional(conn)
-    .await?)
+    .await?;
+    Ok(row.map(|(ref_code, ref_click)| Metadata { ref_code, ref_click }))
 }
 
 /// A subscription's state on its customer.
@@ -190,84 +183,4 @@ pub async fn write_attempted(
     .execute(pool)
     .await?;
     Ok(())
-}
-
-/// Records that a subscription's Checkout Session was processed.
-pub async fn session_seen(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    subscription_id: &str,
-    session_id: &str,
-    now: i64,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO stripe_subscriptions (merchant_id, livemode, subscription_id, session_id, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (merchant_id, livemode, subscription_id) DO NOTHING",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(subscription_id)
-    .bind(session_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Whether a subscription's Checkout Session was processed.
-pub async fn session_of_subscription_seen(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    subscription_id: &str,
-) -> Result<bool, StorageError> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM stripe_subscriptions WHERE merchant_id = $1 AND livemode = $2 AND subscription_id = $3")
-            .bind(merchant_id)
-            .bind(flag(livemode))
-            .bind(subscription_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.is_some())
-}
-
-/// Records that a payment was processed and no affiliate brought it.
-pub async fn payment_unattributed(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    payment_intent_id: &str,
-    stripe_object_id: &str,
-    now: i64,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO unattributed_payments (merchant_id, livemode, payment_intent_id, stripe_object_id, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (merchant_id, livemode, payment_intent_id) DO NOTHING",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(payment_intent_id)
-    .bind(stripe_object_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
-/// Whether a payment was processed and no affiliate brought it.
-pub async fn is_unattributed(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    payment_intent_id: &str,
-) -> Result<bool, StorageError> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM unattributed_payments WHERE merchant_id = $1 AND livemode = $2 AND payment_intent_id = $3")
-            .bind(merchant_id)
-            .bind(flag(livemode))
-            .bind(payment_intent_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.is_some())
 }

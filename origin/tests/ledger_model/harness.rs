@@ -61,10 +61,10 @@ impl Harness {
     /// A merchant with the affiliate `demo` on a 30% campaign, approving automatically or not.
     pub async fn merchant(&self, name: &str, auto: bool) -> String {
         let pool = &self.db.pool;
-        let merchant = merchants::create_merchant(pool, name, "usd").await.expect("a merchant");
+        let merchant = merchants::create_merchant(pool, name, "usd", payref_origin::now_ms()).await.expect("a merchant");
         let mut rules = CampaignRules::percent("30%", 3_000);
         rules.approval = if auto { Approval::Auto } else { Approval::Manual };
-        let campaign = campaigns::insert(pool, &merchant, &rules).await.expect("a campaign");
+        let campaign = campaigns::insert(pool, &merchant, &rules, payref_origin::now_ms()).await.expect("a campaign");
         let demo = NewAffiliate {
             campaign_id: campaign,
             code: "demo".into(),
@@ -73,7 +73,7 @@ impl Harness {
             payout_email: None,
             commission_bps_override: None,
         };
-        affiliates::insert(pool, &merchant, &demo).await.expect("the affiliate");
+        affiliates::insert(pool, &merchant, &demo, payref_origin::now_ms()).await.expect("the affiliate");
         merchant
     }
 

@@ -5,7 +5,7 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use super::page_request;
+use super::list::{ListOf, page_in};
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
@@ -59,17 +59,6 @@ impl From<AdjustmentRow> for CommissionAdjustment {
     }
 }
 
-/// A page of adjustments, newest first.
-#[derive(Debug, Object)]
-pub struct CommissionAdjustmentList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<CommissionAdjustment>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 /// Commission adjustments.
 #[derive(Debug, Default)]
 pub struct AdjustmentsApi;
@@ -90,15 +79,11 @@ impl AdjustmentsApi {
         limit: Query<Option<i64>>,
         /// Id of the last adjustment of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<CommissionAdjustmentList>, ApiFailure> {
+    ) -> Result<Json<ListOf<CommissionAdjustment>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { adjustments::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&adjustments::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let found = adjustments::list(pool, merchant, livemode.0.unwrap_or(false), affiliate_id.0.as_deref(), &page).await?;
-        Ok(Json(CommissionAdjustmentList {
-            object: "list".into(),
-            data: found.data.into_iter().map(Into::into).collect(),
-            has_more: found.has_more,
-        }))
+        Ok(ListOf::page(found))
     }
 }

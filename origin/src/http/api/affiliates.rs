@@ -5,7 +5,8 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
-use super::{DeletedObject, page_request};
+use super::DeletedObject;
+use super::list::{ListOf, page_in};
 use crate::domain::affiliate::{AffiliateStatus, is_plausible_email, normalise_email};
 use crate::domain::commission::BPS_WHOLE;
 use crate::http::AppState;
@@ -115,17 +116,6 @@ pub struct UpdateAffiliate {
     pub commission_bps: Option<i64>,
 }
 
-/// A page of affiliates, newest first.
-#[derive(Debug, Object)]
-pub struct AffiliateList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Affiliate>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_request", message)
 }
@@ -195,7 +185,7 @@ impl AffiliatesApi {
             campaign_id: required("campaign_id", b.campaign_id)?,
         };
         check_campaign(&state, merchant, &new.campaign_id).await?;
-        let created = affiliates::insert(&state.db.pool, merchant, &new).await?.ok_or_else(|| ApiError::Conflict {
+        let created = affiliates::insert(&state.db.pool, merchant, &new, crate::now_ms()).await?.ok_or_else(|| ApiError::Conflict {
             code: "code_taken",
             message: format!("code {} is already used by another affiliate", new.code),
         })?;
@@ -214,13 +204,13 @@ impl AffiliatesApi {
         limit: Query<Option<i64>>,
         /// Id of the last affiliate of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<AffiliateList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Affiliate>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { affiliates::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&affiliates::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let status = status.0.map(|s| AffiliateStatus::from(s).as_str());
         let found = affiliates::list(pool, merchant, status, &page).await?;
-        Ok(Json(AffiliateList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 
     /// Retrieves an affiliate.
@@ -253,7 +243,7 @@ impl AffiliatesApi {
             commission_bps_override: check_rate(b.commission_bps)?,
             campaign_id: b.campaign_id,
         };
-        let updated = affiliates::update(&state.db.pool, merchant, &id.0, &patch).await?.ok_or(NO_SUCH)?;
+        let updated = affiliates::update(&state.db.pool, merchant, &id.0, &patch, crate::now_ms()).await?.ok_or(NO_SUCH)?;
         Ok(Json(updated.into()))
     }
 

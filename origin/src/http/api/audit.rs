@@ -5,7 +5,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::types::Any;
 use poem_openapi::{Object, OpenApi};
 
-use super::page_request;
+use super::list::{ListOf, page_in};
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
@@ -47,17 +47,6 @@ impl From<AuditRow> for AuditEvent {
     }
 }
 
-/// A page of audit events, newest first.
-#[derive(Debug, Object)]
-pub struct AuditEventList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<AuditEvent>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 /// The audit trail.
 #[derive(Debug, Default)]
 pub struct AuditApi;
@@ -76,11 +65,11 @@ impl AuditApi {
         limit: Query<Option<i64>>,
         /// Id of the last event of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<AuditEventList>, ApiFailure> {
+    ) -> Result<Json<ListOf<AuditEvent>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { audit::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&audit::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let found = audit::list(pool, merchant, object_id.0.as_deref(), &page).await?;
-        Ok(Json(AuditEventList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 }

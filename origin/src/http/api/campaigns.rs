@@ -6,7 +6,8 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use super::{DeletedObject, page_request};
+use super::DeletedObject;
+use super::list::{ListOf, page_in};
 use crate::domain::campaign::{Approval, AttributionModel, CampaignRules, CommissionType, Duration};
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
@@ -141,17 +142,6 @@ impl CampaignFields {
     }
 }
 
-/// A page of campaigns, newest first.
-#[derive(Debug, Object)]
-pub struct CampaignList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Campaign>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 const NO_SUCH: ApiError = ApiError::NotFound("no such campaign");
 
 /// Campaigns.
@@ -177,7 +167,7 @@ impl CampaignsApi {
         }
         let rules = body.0.apply(CampaignRules::percent("", 0))?;
         let merchant = &auth.0.merchant_id;
-        let id = campaigns::insert(&state.db.pool, merchant, &rules).await?;
+        let id = campaigns::insert(&state.db.pool, merchant, &rules, crate::now_ms()).await?;
         let created = campaigns::get(&state.db.pool, merchant, &id).await?.ok_or(NO_SUCH)?;
         Ok(Json(created.into()))
     }
@@ -192,12 +182,12 @@ impl CampaignsApi {
         limit: Query<Option<i64>>,
         /// Id of the last campaign of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<CampaignList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Campaign>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { campaigns::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&campaigns::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let found = campaigns::list(pool, merchant, &page).await?;
-        Ok(Json(CampaignList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 
     /// Retrieves a campaign.
@@ -220,7 +210,7 @@ impl CampaignsApi {
         let (pool, merchant) = (&state.db.pool, &auth.0.merchant_id);
         let current = campaigns::get(pool, merchant, &id.0).await?.ok_or(NO_SUCH)?;
         let rules = body.0.apply(current.rules)?;
-        if !campaigns::update(pool, merchant, &id.0, &rules).await? {
+        if !campaigns::update(pool, merchant, &id.0, &rules, crate::now_ms()).await? {
             return Err(NO_SUCH.into());
         }
         let updated = campaigns::get(pool, merchant, &id.0).await?.ok_or(NO_SUCH)?;

@@ -7,7 +7,7 @@ use poem_openapi::types::Any;
 use poem_openapi::{Object, OpenApi};
 use serde_json::json;
 
-use super::page_request;
+use super::list::{ListOf, page_in};
 use crate::domain::ids::new_id;
 use crate::domain::lead::{email_key, email_sha256, is_email_sha256};
 use crate::http::AppState;
@@ -68,17 +68,6 @@ impl From<ClickRow> for Click {
     }
 }
 
-/// A page of clicks, newest first.
-#[derive(Debug, Object)]
-pub struct ClickList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Click>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 /// An identified visitor (payref keeps only a keyed hash of the email).
 #[derive(Debug, Object)]
 pub struct Lead {
@@ -107,17 +96,6 @@ impl From<LeadRow> for Lead {
             created_at: r.received_at,
         }
     }
-}
-
-/// A page of leads, newest first.
-#[derive(Debug, Object)]
-pub struct LeadList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Lead>,
-    /// Whether more follow.
-    pub has_more: bool,
 }
 
 /// Whose data to erase: the email, or the sha256 of the trimmed, lowercased email.
@@ -173,10 +151,10 @@ impl ClicksApi {
         limit: Query<Option<i64>>,
         /// Id of the last click of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<ClickList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Click>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { clicks::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&clicks::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let filter = ClickFilter {
             affiliate_id: affiliate_id.0,
             received_gte: created_gte.0,
@@ -184,7 +162,7 @@ impl ClicksApi {
             include_repeats: include_repeats.0.unwrap_or(false),
         };
         let found = clicks::list(pool, merchant, &filter, &page).await?;
-        Ok(Json(ClickList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 
     /// Lists leads, newest first.
@@ -204,12 +182,12 @@ impl ClicksApi {
         limit: Query<Option<i64>>,
         /// Id of the last lead of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<LeadList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Lead>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { leads::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&leads::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let found = leads::list(pool, merchant, affiliate_id.0.as_deref(), (created_gte.0, created_lt.0), &page).await?;
-        Ok(Json(LeadList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 
     /// Erases a visitor: every lead with this email and the clicks they carried, and the

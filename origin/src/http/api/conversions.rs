@@ -4,7 +4,7 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
-use super::page_request;
+use super::list::{ListOf, page_in};
 use crate::domain::commission::PaymentStatus;
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
@@ -122,17 +122,6 @@ impl From<ConversionRow> for Conversion {
     }
 }
 
-/// A page of conversions, newest first.
-#[derive(Debug, Object)]
-pub struct ConversionList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Conversion>,
-    /// Whether more follow; pass the last id as `starting_after` for the next page.
-    pub has_more: bool,
-}
-
 /// Conversions.
 #[derive(Debug, Default)]
 pub struct ConversionsApi;
@@ -160,10 +149,10 @@ impl ConversionsApi {
         limit: Query<Option<i64>>,
         /// Id of the last conversion of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<ConversionList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Conversion>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { conversions::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&conversions::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let filter = ConversionFilter {
             livemode: livemode.0.unwrap_or(false),
             affiliate_id: affiliate_id.0,
@@ -172,6 +161,6 @@ impl ConversionsApi {
             created_lt: created_lt.0,
         };
         let found = conversions::list_conversions(pool, merchant, &filter, &page).await?;
-        Ok(Json(ConversionList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 }

@@ -4,6 +4,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
+use super::list::ListOf;
 use super::page_request;
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
@@ -53,17 +54,6 @@ impl From<CustomerRow> for Customer {
     }
 }
 
-/// A page of bound customers, newest first.
-#[derive(Debug, Object)]
-pub struct CustomerList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Customer>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 /// Bound customers.
 #[derive(Debug, Default)]
 pub struct CustomersApi;
@@ -84,14 +74,14 @@ impl CustomersApi {
         limit: Query<Option<i64>>,
         /// Id of the last customer of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<CustomerList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Customer>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
         let livemode = livemode.0.unwrap_or(false);
         let page =
             page_request(limit.0, starting_after.0, |id| async move { customers::position(pool, merchant, livemode, &id).await }).await?;
         let found = customers::list(pool, merchant, livemode, affiliate_id.0.as_deref(), &page).await?;
-        Ok(Json(CustomerList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 
     /// Retrieves a bound customer.

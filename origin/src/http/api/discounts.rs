@@ -7,6 +7,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::DeletedObject;
+use super::list::ListOf;
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
@@ -41,17 +42,6 @@ impl From<MappingRow> for DiscountMapping {
             updated_at: r.updated_at,
         }
     }
-}
-
-/// Every mapping of one mode.
-#[derive(Debug, Object)]
-pub struct DiscountMappingList {
-    /// Always `list`.
-    pub object: String,
-    /// The mappings, by id.
-    pub data: Vec<DiscountMapping>,
-    /// Always false: every mapping is listed.
-    pub has_more: bool,
 }
 
 /// Mapping a promotion code or coupon.
@@ -89,9 +79,9 @@ impl DiscountsApi {
         state: poem::web::Data<&AppState>,
         /// Live (`true`) or test (`false`, the default) mode.
         livemode: Query<Option<bool>>,
-    ) -> Result<Json<DiscountMappingList>, ApiFailure> {
+    ) -> Result<Json<ListOf<DiscountMapping>>, ApiFailure> {
         let rows = discounts::list(&state.db.pool, &auth.0.merchant_id, livemode.0.unwrap_or(false)).await?;
-        Ok(Json(DiscountMappingList { object: "list".into(), data: rows.into_iter().map(Into::into).collect(), has_more: false }))
+        Ok(ListOf::all(rows))
     }
 
     /// Maps a promotion code or coupon to an affiliate (replacing any mapping it had).

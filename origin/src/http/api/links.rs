@@ -5,7 +5,8 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use super::{DeletedObject, page_request};
+use super::DeletedObject;
+use super::list::{ListOf, page_in};
 use crate::domain::link::check_destination;
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
@@ -73,17 +74,6 @@ pub struct UpdateLink {
     pub affiliate_id: Option<String>,
 }
 
-/// A page of links, newest first.
-#[derive(Debug, Object)]
-pub struct LinkList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Link>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_request", message)
 }
@@ -131,7 +121,7 @@ impl LinksApi {
         check_affiliate(&state, merchant, &affiliate_id).await?;
         let destination_url = check_destination(&destination, &origins).map_err(invalid)?;
         let new = NewLink { site_id, affiliate_id, slug, destination_url };
-        let created = links::insert(&state.db.pool, merchant, &new).await?.ok_or_else(|| slug_taken(&new.slug))?;
+        let created = links::insert(&state.db.pool, merchant, &new, crate::now_ms()).await?.ok_or_else(|| slug_taken(&new.slug))?;
         Ok(Json(created.into()))
     }
 
@@ -149,12 +139,12 @@ impl LinksApi {
         limit: Query<Option<i64>>,
         /// Id of the last link of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<LinkList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Link>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { links::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&links::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let found = links::list(pool, merchant, affiliate_id.0.as_deref(), site_id.0.as_deref(), &page).await?;
-        Ok(Json(LinkList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 
     /// Retrieves a link.
@@ -184,7 +174,17 @@ impl LinksApi {
             Some(d) => Some(check_destination(&d, &site_origins(&state, merchant, &current.site_id).await?).map_err(invalid)?),
             None => None,
         };
-        match links::update(&state.db.pool, merchant, &id.0, slug.as_deref(), destination.as_deref(), b.affiliate_id.as_deref()).await? {
+        match links::update(
+            &state.db.pool,
+            merchant,
+            &id.0,
+            slug.as_deref(),
+            destination.as_deref(),
+            b.affiliate_id.as_deref(),
+            crate::now_ms(),
+        )
+        .await?
+        {
             Updated::Yes(row) => Ok(Json(row.into())),
             Updated::NotFound => Err(NO_SUCH.into()),
             Updated::SlugTaken => Err(slug_taken(slug.as_deref().unwrap_or_default()).into()),

@@ -5,12 +5,14 @@ pub mod affiliates;
 pub mod audit;
 pub mod campaigns;
 pub mod clicks;
+pub mod commission_actions;
 pub mod commissions;
 pub mod conversions;
 pub mod customers;
 pub mod discounts;
 pub mod export;
 pub mod links;
+pub mod list;
 pub mod merchant;
 pub mod payouts;
 pub mod reconcile;
@@ -35,6 +37,7 @@ pub type Apis = (
         conversions::ConversionsApi,
         customers::CustomersApi,
         commissions::CommissionsApi,
+        commission_actions::CommissionActionsApi,
         payouts::PayoutsApi,
         adjustments::AdjustmentsApi,
         discounts::DiscountsApi,

@@ -5,7 +5,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use super::page_request;
+use super::list::{ListOf, page_in};
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
@@ -68,17 +68,6 @@ pub struct UpdateSite {
     pub allowed_origins: Option<Vec<String>>,
 }
 
-/// A page of sites, newest first.
-#[derive(Debug, Object)]
-pub struct SiteList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<Site>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_request", message)
 }
@@ -123,7 +112,7 @@ impl SitesApi {
         let key = SiteKey::parse(key.trim()).map_err(|e| invalid(format!("site_key is invalid: {e}")))?;
         let name = check_name(b.name)?.unwrap_or_else(|| key.as_str().to_owned());
         let origins = check_origins(b.allowed_origins)?.unwrap_or_default();
-        let created = sites::create(&state.db.pool, &auth.0.merchant_id, key.as_str(), &name, &origins)
+        let created = sites::create(&state.db.pool, &auth.0.merchant_id, key.as_str(), &name, &origins, crate::now_ms())
             .await?
             .ok_or_else(|| ApiError::Conflict { code: "site_key_taken", message: format!("site_key {key} is already registered") })?;
         Ok(Json(created.into()))
@@ -139,12 +128,12 @@ impl SitesApi {
         limit: Query<Option<i64>>,
         /// Id of the last site of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<SiteList>, ApiFailure> {
+    ) -> Result<Json<ListOf<Site>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { sites::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&sites::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let found = sites::list(pool, merchant, &page).await?;
-        Ok(Json(SiteList { object: "list".into(), data: found.data.into_iter().map(Into::into).collect(), has_more: found.has_more }))
+        Ok(ListOf::page(found))
     }
 
     /// Retrieves a site.
@@ -165,8 +154,9 @@ impl SitesApi {
         auth.0.require_write()?;
         let name = check_name(body.0.name)?;
         let origins = check_origins(body.0.allowed_origins)?;
-        let updated =
-            sites::update(&state.db.pool, &auth.0.merchant_id, &id.0, name.as_deref(), origins.as_deref()).await?.ok_or(NO_SUCH)?;
+        let updated = sites::update(&state.db.pool, &auth.0.merchant_id, &id.0, name.as_deref(), origins.as_deref(), crate::now_ms())
+            .await?
+            .ok_or(NO_SUCH)?;
         Ok(Json(updated.into()))
     }
 }

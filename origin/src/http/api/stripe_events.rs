@@ -5,7 +5,7 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
-use super::page_request;
+use super::list::{ListOf, page_in};
 use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
@@ -97,17 +97,6 @@ impl From<EventRow> for StripeEvent {
     }
 }
 
-/// A page of Stripe events, newest first.
-#[derive(Debug, Object)]
-pub struct StripeEventList {
-    /// Always `list`.
-    pub object: String,
-    /// The page.
-    pub data: Vec<StripeEvent>,
-    /// Whether more follow.
-    pub has_more: bool,
-}
-
 /// Received Stripe events.
 #[derive(Debug, Default)]
 pub struct StripeEventsApi;
@@ -128,16 +117,12 @@ impl StripeEventsApi {
         limit: Query<Option<i64>>,
         /// Id of the last event of the previous page.
         starting_after: Query<Option<String>>,
-    ) -> Result<Json<StripeEventList>, ApiFailure> {
+    ) -> Result<Json<ListOf<StripeEvent>>, ApiFailure> {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
-        let page = page_request(limit.0, starting_after.0, |id| async move { stripe_events::position(pool, merchant, &id).await }).await?;
+        let page = page_in(&stripe_events::LIST, pool, merchant, limit.0, starting_after.0).await?;
         let found = stripe_events::list(pool, merchant, livemode.0.unwrap_or(false), status.0.map(Into::into), &page).await?;
-        Ok(Json(StripeEventList {
-            object: "list".into(),
-            data: found.data.into_iter().map(Into::into).collect(),
-            has_more: found.has_more,
-        }))
+        Ok(ListOf::page(found))
     }
 
     /// Retrieves a received Stripe event.

@@ -1,0 +1,171 @@
+//! One path for every filtered list: a resource declares its list once ([`Listing`]: its
+//! columns, its table and its keyset order), and a [`Keyset`] query over it takes each filter
+//! as its SQL fragment and its value together, so the statement and its bound values cannot
+//! drift apart. Pages are newest first and cursors are object ids (`starting_after`).
+
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, FromRow};
+
+use super::page::{Conditions, Page, PageRequest};
+use super::{StorageError, flag};
+
+/// A resource's list, declared once.
+#[derive(Debug, Clone, Copy)]
+pub struct Listing {
+    /// `SELECT … FROM table alias [JOIN …]`: the row's columns.
+    pub select: &'static str,
+    /// The table a cursor's position is read from (the list's main table).
+    pub table: &'static str,
+    /// The ordering time column, as the select names it (`v.created_at`).
+    pub created: &'static str,
+    /// The id column, as the select names it (`v.id`): the tie-break and the cursor.
+    pub id: &'static str,
+}
+
+impl Listing {
+    /// Starts a query over this list.
+    pub fn query(&self) -> Keyset {
+        Keyset { listing: *self, conditions: Conditions::new(), values: Vec::new() }
+    }
+
+    /// The (time, id) position of one of the merchant's rows, for `starting_after`; `None`
+    /// when the id is not theirs.
+    pub async fn position(&self, pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<(i64, String)>, StorageError> {
+        let (created, id_column) = (unqualified(self.created), unqualified(self.id));
+        let sql = format!("SELECT {created}, {id_column} FROM {} WHERE merchant_id = $1 AND {id_column} = $2", self.table);
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?)
+    }
+}
+
+fn unqualified(column: &str) -> &str {
+    column.rsplit('.').next().unwrap_or(column)
+}
+
+/// A value a filter binds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Bound {
+    /// An integer (times, amounts, flags).
+    Int(i64),
+    /// Text (ids, statuses).
+    Text(String),
+}
+
+impl From<i64> for Bound {
+    fn from(v: i64) -> Self {
+        Self::Int(v)
+    }
+}
+
+impl From<bool> for Bound {
+    /// A flag column (`livemode`) stores 0 or 1.
+    fn from(v: bool) -> Self {
+        Self::Int(flag(v))
+    }
+}
+
+impl From<&str> for Bound {
+    fn from(v: &str) -> Self {
+        Self::Text(v.to_owned())
+    }
+}
+
+impl From<&String> for Bound {
+    fn from(v: &String) -> Self {
+        Self::Text(v.clone())
+    }
+}
+
+/// A filtered keyset query over one [`Listing`].
+#[derive(Debug)]
+pub struct Keyset {
+    listing: Listing,
+    conditions: Conditions,
+    values: Vec<Bound>,
+}
+
+impl Keyset {
+    /// Keeps rows where `fragment` holds, `{}` standing for `value`.
+    pub fn filter(mut self, fragment: &'static str, value: impl Into<Bound>) -> Self {
+        debug_assert_eq!(fragment.matches("{}").count(), 1, "one value per filter: {fragment}");
+        self.conditions.push(fragment);
+        self.values.push(value.into());
+        self
+    }
+
+    /// [`Keyset::filter`] when the caller asked for it (`Some`).
+    pub fn filter_some<V: Into<Bound>>(self, fragment: &'static str, value: Option<V>) -> Self {
+        match value {
+            Some(v) => self.filter(fragment, v),
+            None => self,
+        }
+    }
+
+    /// Keeps rows where `fragment` (a condition without values) holds, when there is one.
+    pub fn only(mut self, fragment: Option<&'static str>) -> Self {
+        if let Some(fragment) = fragment {
+            debug_assert!(!fragment.contains("{}"), "a fixed condition binds nothing: {fragment}");
+            self.conditions.push(fragment);
+        }
+        self
+    }
+
+    /// The statement and its values for one page.
+    fn statement(mut self, page: &PageRequest) -> (String, Vec<Bound>) {
+        let Listing { select, created, id, .. } = self.listing;
+        if let Some((at, after)) = &page.after {
+            self.conditions.push(&format!("({created}, {id}) < ({{}}, {{}})"));
+            self.values.extend([Bound::Int(*at), Bound::Text(after.clone())]);
+        }
+        let limit = self.conditions.placeholder();
+        self.values.push(Bound::Int(page.fetch_limit()));
+        let sql = format!("{select} WHERE {} ORDER BY {created} DESC, {id} DESC LIMIT {limit}", self.conditions.to_sql());
+        (sql, self.values)
+    }
+
+    /// Reads one page of rows.
+    pub async fn page<R>(self, pool: &AnyPool, page: &PageRequest) -> Result<Page<R>, StorageError>
+    where
+        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let (sql, values) = self.statement(page);
+        let mut q = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
+        for v in values {
+            q = match v {
+                Bound::Int(i) => q.bind(i),
+                Bound::Text(t) => q.bind(t),
+            };
+        }
+        Ok(Page::from_rows(q.fetch_all(pool).await?, page))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const THINGS: Listing = Listing { select: "SELECT t.id FROM things t", table: "things", created: "t.created_at", id: "t.id" };
+
+    #[test]
+    fn each_filter_binds_its_own_value_in_order() {
+        let page = PageRequest { after: Some((7, "thg_1".into())), limit: 10 };
+        let (sql, values) = THINGS
+            .query()
+            .filter("t.merchant_id = {}", "mer_1")
+            .filter_some("t.affiliate_id = {}", None::<&str>)
+            .only(Some("t.duplicate_of IS NULL"))
+            .filter_some("t.created_at >= {}", Some(5))
+            .statement(&page);
+        assert_eq!(
+            sql,
+            "SELECT t.id FROM things t WHERE t.merchant_id = $1 AND t.duplicate_of IS NULL AND t.created_at >= $2 \
+             AND (t.created_at, t.id) < ($3, $4) ORDER BY t.created_at DESC, t.id DESC LIMIT $5"
+        );
+        assert_eq!(values, [Bound::Text("mer_1".into()), Bound::Int(5), Bound::Int(7), Bound::Text("thg_1".into()), Bound::Int(11)]);
+    }
+
+    #[test]
+    fn positions_read_the_unqualified_columns() {
+        assert_eq!(unqualified(THINGS.created), "created_at");
+        assert_eq!(unqualified("received_at"), "received_at");
+    }
+}
