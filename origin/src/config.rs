@@ -44,6 +44,8 @@ pub struct Config {
     /// `PAYREF_EVENT_LEASE_SECS` (default 60): how long a worker's claim on a Stripe event
     /// lasts; after a crash its events wait this long before they are taken over.
     pub event_lease_ms: i64,
+    /// Backoff and parking of failing Stripe events (not configurable: the default policy).
+    pub retry: crate::domain::retry::RetryPolicy,
 }
 
 /// `PAYREF_ENCRYPTION_KEYS`: `<version>:<64 hex digits>`, comma-separated, current key first
@@ -55,6 +57,11 @@ pub fn keyring_from_env() -> Result<Keyring, ConfigError> {
 
 /// Shortest accepted edge ↔ origin signing secret, bytes.
 pub const MIN_EDGE_SECRET_LEN: usize = 32;
+
+/// `PAYREF_DATABASE_URL`, default `sqlite://payref.db`: all the administrative commands need.
+pub fn database_url_from_env() -> String {
+    var("PAYREF_DATABASE_URL").unwrap_or_else(|| "sqlite://payref.db".into())
+}
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -115,7 +122,8 @@ impl Config {
             metrics_token: var("PAYREF_METRICS_TOKEN"),
             lead_secret: lead_secret.into_bytes(),
             job_interval: std::time::Duration::from_secs(job_interval),
-            database_url: var("PAYREF_DATABASE_URL").unwrap_or_else(|| "sqlite://payref.db".into()),
+            database_url: database_url_from_env(),
+            retry: crate::domain::retry::RetryPolicy::default(),
             bind,
             edge_secrets: edge_secrets.into_iter().map(String::into_bytes).collect(),
         })

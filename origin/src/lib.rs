@@ -2,9 +2,10 @@
 //!
 //! Layers, lower never importing higher: `domain` (types and rules, no I/O) → `storage` (sqlx)
 //! → `stripe` (webhook verification, event shapes) → `reconcile` (idempotent event processing)
-//! → `http` (poem routes).
+//! → `http` (poem routes); `app` assembles them.
 
 pub mod admin;
+pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
@@ -15,6 +16,7 @@ pub mod seed;
 pub mod storage;
 pub mod stripe;
 
+pub use app::Application;
 pub use config::Config;
 pub use storage::Db;
 

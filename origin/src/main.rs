@@ -1,18 +1,14 @@
 //! `payref`: the origin server and its administrative commands.
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use anyhow::Context;
 use clap::Parser;
 use payref_origin::cli::{Cli, Command};
-use payref_origin::domain::retry::RetryPolicy;
-use payref_origin::http::{self, AppState};
-use payref_origin::reconcile::events::EventWorker;
+use payref_origin::http::AppState;
 use payref_origin::reconcile::reconciler;
 use payref_origin::storage::stripe_connections;
-use payref_origin::stripe::client::StripeApi;
-use payref_origin::{Config, Db, admin, seed};
+use payref_origin::{Application, Config, Db, admin, seed};
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -30,12 +26,9 @@ async fn main() -> ExitCode {
     }
 }
 
-fn database_url() -> String {
-    std::env::var("PAYREF_DATABASE_URL").ok().filter(|u| !u.is_empty()).unwrap_or_else(|| "sqlite://payref.db".into())
-}
-
+/// The database alone, for the administrative commands (they need none of the secrets).
 async fn open() -> anyhow::Result<Db> {
-    Db::connect(&database_url()).await.context("opening the database")
+    Db::connect(&payref_origin::config::database_url_from_env()).await.context("opening the database")
 }
 
 async fn run(command: Command) -> anyhow::Result<()> {
@@ -91,9 +84,8 @@ async fn reconcile(merchant: Option<String>, mode: Option<String>, since: Option
     };
     let since =
         since.map(|s| payref_origin::cli::parse_since(&s, payref_origin::now_ms() / 1000)).transpose().map_err(anyhow::Error::msg)?;
-    let config = Config::from_env()?;
-    let db = Db::connect(&config.database_url).await.context("opening the database")?;
-    let stripe = StripeApi { base_url: config.stripe_api_base.clone() };
+    let app = Application::build(Config::from_env()?).await.context("opening the database")?;
+    let AppState { db, keyring, stripe, .. } = app.state();
     let accounts: Vec<(String, bool)> = stripe_connections::with_api_keys(&db.pool)
         .await?
         .into_iter()
@@ -115,58 +107,33 @@ async fn reconcile(merchant: Option<String>, mode: Option<String>, since: Option
             );
             let _ = std::io::stderr().flush();
         };
-        let report = reconciler::reconcile(&db, &config.keyring, &stripe, &merchant, livemode, since, &mut show)
+        let report = reconciler::reconcile(db, keyring, stripe, &merchant, livemode, since, &mut show)
             .await
             .with_context(|| format!("reconciling {label}"))?;
         eprintln!();
         println!("{}", serde_json::json!({ "merchant_id": merchant, "livemode": livemode, "report": report }));
     }
-    let worker = EventWorker {
-        db: db.clone(),
-        policy: RetryPolicy::default(),
-        wake: Arc::default(),
-        metrics: Arc::default(),
-        lead_secret: Arc::new(config.lead_secret),
-        stripe: Arc::new(stripe),
-        keyring: Arc::new(config.keyring),
-        lease_ms: config.event_lease_ms,
-    };
-    let processed = worker.drain().await.context("processing the stored events")?;
+    let processed = app.event_worker().drain().await.context("processing the stored events")?;
     eprintln!("{processed} event(s) processed");
     Ok(())
 }
 
 async fn serve() -> anyhow::Result<()> {
     let config = Config::from_env()?;
-    let db = Db::connect(&config.database_url).await.context("opening the database")?;
-    let resealed = stripe_connections::reseal_all(&db.pool, &config.keyring).await.context("re-sealing Stripe secrets")?;
+    let bind = config.bind;
+    let app = Application::build(config).await.context("opening the database")?;
+    let AppState { db, keyring, .. } = app.state();
+    let resealed = stripe_connections::reseal_all(&db.pool, keyring).await.context("re-sealing Stripe secrets")?;
     if resealed > 0 {
-        tracing::info!(resealed, key_version = config.keyring.current_version(), "Stripe secrets re-sealed with the current key");
+        tracing::info!(resealed, key_version = keyring.current_version(), "Stripe secrets re-sealed with the current key");
     }
-    let listener = std::net::TcpListener::bind(config.bind).with_context(|| format!("binding {}", config.bind))?;
-    tracing::info!(addr = %config.bind, "payref origin listening");
-    let state = AppState {
-        db,
-        edge_secrets: Arc::new(config.edge_secrets),
-        lead_secret: Arc::new(config.lead_secret),
-        keyring: Arc::new(config.keyring),
-        metrics: Arc::default(),
-        metrics_token: config.metrics_token.map(Arc::new),
-        events_wake: Arc::default(),
-        stripe: Arc::new(StripeApi { base_url: config.stripe_api_base }),
-        auth_failures: Arc::default(),
-    };
-    let background = http::Background {
-        job_interval: config.job_interval,
-        retry: RetryPolicy::default(),
-        reconcile_interval: config.reconcile_interval,
-        event_lease_ms: config.event_lease_ms,
-    };
+    let listener = std::net::TcpListener::bind(bind).with_context(|| format!("binding {bind}"))?;
+    tracing::info!(addr = %bind, "payref origin listening");
     let shutdown = async {
         // If the signal handler cannot be installed, run until killed.
         if tokio::signal::ctrl_c().await.is_err() {
             std::future::pending::<()>().await;
         }
     };
-    http::run(state, listener, background, shutdown).await.context("serving")
+    app.run(listener, shutdown).await.context("serving")
 }

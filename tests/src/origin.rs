@@ -2,13 +2,12 @@
 
 use std::sync::Arc;
 
-use payref_origin::Db;
 use payref_origin::domain::api_key::{self, Scope};
 use payref_origin::domain::retry::RetryPolicy;
 use payref_origin::domain::secrets::Keyring;
-use payref_origin::http::{self, AppState};
 use payref_origin::seed::{DemoSeed, seed_demo};
 use payref_origin::storage::merchants;
+use payref_origin::{Application, Config, Db};
 
 async fn key_for(db: &Db, merchant_id: &str, scope: Scope) -> String {
     let key = api_key::generate();
@@ -26,12 +25,7 @@ pub const LEAD_SECRET: &str = "test-lead-secret-0123456789";
 pub const ENCRYPTION_KEYS: &str = "1:5f3c2a1b0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a";
 /// The tests' origins retry failing Stripe events within a second and park them after five
 /// attempts (the production policy is unit-tested in the origin).
-pub const BACKGROUND: http::Background = http::Background {
-    job_interval: std::time::Duration::from_secs(3600),
-    retry: RetryPolicy { base_ms: 50, cap_ms: 200, max_attempts: 5 },
-    reconcile_interval: None,
-    event_lease_ms: payref_origin::reconcile::events::DEFAULT_LEASE_MS,
-};
+pub const RETRY: RetryPolicy = RetryPolicy { base_ms: 50, cap_ms: 200, max_attempts: 5 };
 /// The demo site key the tests use.
 pub const SITE_KEY: &str = "site_demo";
 
@@ -57,8 +51,10 @@ pub struct TestOrigin {
     pub keyring: Arc<Keyring>,
     _dir: Option<TempDir>,
     server: Option<Server>,
-    state: AppState,
+    app: Application,
     addr: std::net::SocketAddr,
+    database_url: String,
+    unsettled_expected: std::sync::atomic::AtomicBool,
 }
 
 /// The origin's HTTP server and how to stop it.
@@ -68,9 +64,9 @@ struct Server {
     done: tokio::task::JoinHandle<std::io::Result<()>>,
 }
 
-fn serve(state: AppState, listener: std::net::TcpListener) -> Server {
+fn serve(app: Application, listener: std::net::TcpListener) -> Server {
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let done = tokio::spawn(http::run(state, listener, BACKGROUND, async move {
+    let done = tokio::spawn(app.run(listener, async move {
         let _ = stopped.await;
     }));
     Server { stop, done }
@@ -115,47 +111,82 @@ async fn database(backend: Backend) -> (String, Option<TempDir>) {
     }
 }
 
-/// Starts an origin with the demo merchant seeded and `webhook_secret` for test mode.
-pub async fn spawn_origin(backend: Backend, webhook_secret: &str) -> TestOrigin {
-    spawn_origin_with(backend, webhook_secret, None).await
-}
-
-/// As [`spawn_origin`], with `/metrics` behind `metrics_token` when one is given.
-pub async fn spawn_origin_with(backend: Backend, webhook_secret: &str, metrics_token: Option<&str>) -> TestOrigin {
-    spawn_origin_full(backend, webhook_secret, metrics_token, None).await
-}
-
-/// An origin whose Stripe API calls go to `stripe_base` (a simulator).
-pub async fn spawn_origin_full(
+/// How to start a test origin: the demo merchant seeded on a fresh database of `backend`.
+#[derive(Debug, Clone)]
+pub struct OriginBuilder {
     backend: Backend,
-    webhook_secret: &str,
-    metrics_token: Option<&str>,
-    stripe_base: Option<&str>,
-) -> TestOrigin {
-    let (url, dir) = database(backend).await;
-    let db = Db::connect(&url).await.expect("opening the test database");
-    let keyring = Arc::new(Keyring::parse(ENCRYPTION_KEYS).expect("test keyring"));
-    let seed = seed_demo(&db, &keyring, SITE_KEY, Some(webhook_secret)).await.expect("seeding");
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the origin");
-    let addr = listener.local_addr().expect("origin address");
-    let state = AppState {
-        db: db.clone(),
-        edge_secrets: Arc::new(vec![EDGE_SECRET.as_bytes().to_vec()]),
-        lead_secret: Arc::new(LEAD_SECRET.as_bytes().to_vec()),
-        keyring: keyring.clone(),
-        metrics: Arc::default(),
-        metrics_token: metrics_token.map(|t| Arc::new(t.to_owned())),
-        events_wake: Arc::default(),
-        stripe: Arc::new(payref_origin::stripe::client::StripeApi { base_url: stripe_base.map(str::to_owned) }),
-        auth_failures: Arc::default(),
-    };
-    let server = Some(serve(state.clone(), listener));
-    let url = format!("http://{addr}");
-    crate::process::wait_until_up(&format!("{url}/healthz"), std::time::Duration::from_secs(10), "origin").await;
-    TestOrigin { url, db, seed, keyring, _dir: dir, server, state, addr }
+    webhook_secret: String,
+    metrics_token: Option<String>,
+    stripe_base: Option<String>,
+    unsettled_expected: bool,
+}
+
+impl OriginBuilder {
+    /// The demo merchant's test-mode webhook signing secret.
+    pub fn webhook_secret(mut self, secret: &str) -> Self {
+        secret.clone_into(&mut self.webhook_secret);
+        self
+    }
+
+    /// `/metrics` behind this bearer token.
+    pub fn metrics_token(mut self, token: &str) -> Self {
+        self.metrics_token = Some(token.to_owned());
+        self
+    }
+
+    /// Stripe's API at `base` (a simulator, or an address that refuses).
+    pub fn stripe(mut self, base: &str) -> Self {
+        self.stripe_base = Some(base.to_owned());
+        self
+    }
+
+    /// The test leaves Stripe events waiting after a failure, or parked, on purpose; without
+    /// this, an origin that ends its test with any fails the test.
+    pub fn expects_unsettled_events(mut self) -> Self {
+        self.unsettled_expected = true;
+        self
+    }
+
+    /// Builds the application (as `payref serve` does) and serves it on a free port.
+    pub async fn start(self) -> TestOrigin {
+        let (database_url, dir) = database(self.backend).await;
+        let config = Config {
+            database_url: database_url.clone(),
+            bind: "127.0.0.1:0".parse().expect("a loopback address"),
+            edge_secrets: vec![EDGE_SECRET.as_bytes().to_vec()],
+            lead_secret: LEAD_SECRET.as_bytes().to_vec(),
+            keyring: Keyring::parse(ENCRYPTION_KEYS).expect("test keyring"),
+            metrics_token: self.metrics_token,
+            job_interval: std::time::Duration::from_secs(3600),
+            stripe_api_base: self.stripe_base,
+            reconcile_interval: None,
+            event_lease_ms: payref_origin::reconcile::events::DEFAULT_LEASE_MS,
+            retry: RETRY,
+        };
+        let app = Application::build(config).await.expect("opening the test database");
+        let (db, keyring) = (app.state().db.clone(), app.state().keyring.clone());
+        let seed = seed_demo(&db, &keyring, SITE_KEY, Some(&self.webhook_secret)).await.expect("seeding");
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the origin");
+        let addr = listener.local_addr().expect("origin address");
+        let server = Some(serve(app.clone(), listener));
+        let url = format!("http://{addr}");
+        crate::process::wait_until_up(&format!("{url}/healthz"), std::time::Duration::from_secs(10), "origin").await;
+        let unsettled_expected = self.unsettled_expected.into();
+        TestOrigin { url, db, seed, keyring, _dir: dir, server, app, addr, database_url, unsettled_expected }
+    }
 }
 
 impl TestOrigin {
+    /// An origin to start on `backend`.
+    pub fn builder(backend: Backend) -> OriginBuilder {
+        OriginBuilder { backend, webhook_secret: "whsec_unused".into(), metrics_token: None, stripe_base: None, unsettled_expected: false }
+    }
+
+    /// Says the test leaves Stripe events waiting or parked on purpose (see [`OriginBuilder::expects_unsettled_events`]).
+    pub fn expect_unsettled_events(&self) {
+        self.unsettled_expected.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Stops answering: the HTTP server shuts down and its port refuses connections; the
     /// database stays.
     pub async fn go_down(&mut self) {
@@ -169,7 +200,7 @@ impl TestOrigin {
     pub async fn come_back(&mut self) {
         assert!(self.server.is_none(), "the origin is already up");
         let listener = std::net::TcpListener::bind(self.addr).expect("binding the origin's address again");
-        self.server = Some(serve(self.state.clone(), listener));
+        self.server = Some(serve(self.app.clone(), listener));
         crate::process::wait_until_up(&format!("{}/healthz", self.url), std::time::Duration::from_secs(10), "origin").await;
     }
 
@@ -250,5 +281,39 @@ impl TestOrigin {
             .await
             .expect("reading clicks");
         row.is_some()
+    }
+}
+
+/// A test origin must end its test with every Stripe event it received processed: an event
+/// left waiting after a failure, or parked, is a failure the test did not look at (unless the
+/// builder said it was expected). Events never attempted yet (a late redelivery) do not count.
+impl Drop for TestOrigin {
+    fn drop(&mut self) {
+        if self.unsettled_expected.load(std::sync::atomic::Ordering::Relaxed) || std::thread::panicking() {
+            return;
+        }
+        let url = self.database_url.clone();
+        let unsettled = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().ok()?;
+            rt.block_on(async move {
+                let db = Db::connect(&url).await.ok()?;
+                let rows: Vec<(String, String, Option<String>)> = sqlx::query_as(
+                    "SELECT event_id, event_type, last_error FROM stripe_events WHERE processed_at IS NULL AND last_error IS NOT NULL",
+                )
+                .fetch_all(&db.pool)
+                .await
+                .ok()?;
+                db.pool.close().await;
+                Some(rows)
+            })
+        })
+        .join()
+        .ok()
+        .flatten()
+        .unwrap_or_default();
+        assert!(
+            unsettled.is_empty(),
+            "the test ended with Stripe events waiting or parked (say so with expects_unsettled_events() if it meant to): {unsettled:?}"
+        );
     }
 }

@@ -2,17 +2,20 @@
 //! are the plain functions of the crate's other modules.
 
 mod body;
-mod config;
+mod cache;
 mod queue;
+mod salt;
 
 use std::cell::RefCell;
 
 use payref_shared::batch::ReceivedEvent;
-use payref_shared::{ClickId, EdgeEvent, LinkSlug, ReferralCode, ReferralCookie, SiteKey};
+use payref_shared::{ClickId, EdgeEvent, LinkSlug, ReferralCode, ReferralCookie};
 use worker::{Context, Env, Headers, MessageBatch, Method, Request, Response, Result, console_error, console_warn, event};
 
+use crate::admission::{self, Ask, Gate, Next, Route, SiteCheck};
 use crate::click::{self, MAX_BODY_BYTES, Rejection};
 use crate::repeats::RepeatFilter;
+use crate::vars::Vars;
 use crate::{bots, redirect, site, visitor};
 
 /// The queue producer binding.
@@ -63,14 +66,25 @@ fn client(req: &Request) -> Result<(String, String)> {
     Ok((ua, ip))
 }
 
-/// Which events a route takes.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Route {
-    Clicks,
-    Identify,
+/// The worker's variables, read once.
+fn vars(env: &Env) -> Vars {
+    Vars::from_lookup(|name| match name {
+        "EDGE_SECRET" => env.secret(name).ok().map(|s| s.to_string()),
+        _ => env.var(name).ok().map(|v| v.to_string()),
+    })
 }
 
-async fn post_event(mut req: Request, env: &Env, ctx: &Context, origin: Option<&str>, route: Route) -> Result<Response> {
+/// The answer to a refused event (no CORS for a page whose origin the site refuses; a wait
+/// for a rate-limited visitor).
+fn refuse(r: &Rejection, origin: Option<&str>) -> Result<Response> {
+    let resp = rejection(r, if r.code == "origin_not_allowed" { None } else { origin })?;
+    if r.status == 429 {
+        resp.headers().set("Retry-After", RETRY_AFTER_SECONDS)?;
+    }
+    Ok(resp)
+}
+
+async fn post_event(mut req: Request, env: &Env, vars: &Vars, ctx: &Context, origin: Option<&str>, route: Route) -> Result<Response> {
     let declared = req.headers().get("Content-Length")?.and_then(|v| v.parse::<usize>().ok());
     if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
         return rejection(&Rejection::too_large(), origin);
@@ -84,36 +98,39 @@ async fn post_event(mut req: Request, env: &Env, ctx: &Context, origin: Option<&
         Ok(event) => event,
         Err(r) => return rejection(&r, origin),
     };
-    match (&received.event, route) {
-        (EdgeEvent::Click(_), Route::Clicks) | (EdgeEvent::Lead(_), Route::Identify) => {}
-        (EdgeEvent::Click(_), Route::Identify) => return error(400, "wrong_event", "a click goes to /v1/clicks", origin),
-        (EdgeEvent::Lead(_), Route::Clicks) => return error(400, "wrong_event", "an identify goes to /v1/identify", origin),
-    }
-    match config::site(env, ctx, received.event.site()).await {
-        Ok(Some(site)) if !site::origin_allowed(&site, origin) => {
-            return error(403, "origin_not_allowed", "this site does not accept events from this origin", None);
-        }
-        Ok(Some(_)) => {}
-        Ok(None) => return error(403, "unknown_site", "no such site key", origin),
-        // The origin is unreachable and nothing is cached: take the event; the origin checks
-        // the site again when it arrives.
-        Err(e) => console_warn!("payref: site check skipped: {e}"),
-    }
     let (ua, ip) = client(&req)?;
-    if bots::is_bot(&ua) {
-        return no_content(origin);
-    }
-    let salt = config::visitor_salt(env, ctx).await?;
-    let visitor = visitor::visitor_hash(&salt, &ip, &ua);
-    if !env.rate_limiter(RATE_LIMIT)?.limit(visitor.clone()).await?.success {
-        let resp = error(429, "rate_limited", "too many requests; try again later", origin)?;
-        resp.headers().set("Retry-After", RETRY_AFTER_SECONDS)?;
-        return Ok(resp);
-    }
-    if let EdgeEvent::Click(c) = &received.event
-        && !REPEATS.with(|r| r.borrow_mut().first(&visitor, c.code.as_str(), now))
-    {
-        return no_content(origin);
+    let mut gate = Gate { is_click: matches!(received.event, EdgeEvent::Click(_)), ..Gate::default() };
+    let mut visitor = String::new();
+    // The order of the checks is `admission::next`'s; each answer is found only when asked.
+    loop {
+        match admission::next(&gate) {
+            Next::Ask(Ask::Route) => gate.route = Some(route.takes(&received.event)),
+            Next::Ask(Ask::Site) => {
+                gate.site = Some(match cache::site(env, vars, ctx, received.event.site()).await {
+                    Ok(Some(site)) => SiteCheck::Known { origin_allowed: site::origin_allowed(&site, origin) },
+                    Ok(None) => SiteCheck::Unknown,
+                    Err(e) => {
+                        console_warn!("payref: site check skipped: {e}");
+                        SiteCheck::Unavailable
+                    }
+                });
+            }
+            Next::Ask(Ask::Bot) => gate.bot = Some(bots::is_bot(&ua)),
+            Next::Ask(Ask::RateLimit) => {
+                visitor = visitor::visitor_hash(&salt::visitor_salt(env, ctx).await?, &ip, &ua);
+                gate.within_rate = Some(env.rate_limiter(RATE_LIMIT)?.limit(visitor.clone()).await?.success);
+            }
+            Next::Ask(Ask::Repeat) => {
+                let code = match &received.event {
+                    EdgeEvent::Click(c) => c.code.as_str(),
+                    EdgeEvent::Lead(_) => "",
+                };
+                gate.first_click = Some(REPEATS.with(|r| r.borrow_mut().first(&visitor, code, now)));
+            }
+            Next::Refuse(r) => return refuse(&r, origin),
+            Next::Ignore => return no_content(origin),
+            Next::Admit => break,
+        }
     }
     received.device = Some(visitor::device_class(&ua).to_owned());
     received.visitor = Some(visitor);
@@ -134,12 +151,12 @@ fn enqueue(env: &Env, ctx: &Context, event: &ReceivedEvent) -> Result<()> {
 }
 
 /// `GET /r/{slug}`.
-async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Result<Response> {
+async fn follow_link(req: Request, env: &Env, vars: &Vars, ctx: &Context, slug: &str) -> Result<Response> {
     let Ok(slug) = LinkSlug::parse(slug) else { return error(404, "not_found", "no such link", None) };
-    let Some(site) = env.var("SITE_KEY").ok().and_then(|v| SiteKey::parse(&v.to_string()).ok()) else {
+    let Some(site) = vars.site_key.clone() else {
         return error(404, "not_found", "redirect links need the worker's SITE_KEY", None);
     };
-    let link = match config::link(env, ctx, &site, &slug).await {
+    let link = match cache::link(env, vars, ctx, &site, &slug).await {
         Ok(Some(link)) => link,
         Ok(None) => return error(404, "not_found", "no such link", None),
         Err(e) => {
@@ -151,7 +168,7 @@ async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Resu
     // Bots, link checkers (HEAD) and paused affiliates still reach the page, uncredited.
     let person = req.method() == Method::Get && !bots::is_bot(&ua);
     let code = link.code.as_deref().and_then(|c| ReferralCode::parse(c).ok()).filter(|_| person);
-    let click_id = ClickId::from_bytes(config::random_bytes::<16>()?);
+    let click_id = ClickId::from_bytes(salt::random_bytes::<16>()?);
     let Some(location) = redirect::location(&link.destination_url, code.as_ref().map(|c| (c, click_id))) else {
         console_error!("payref: link {} has an unusable destination", slug.as_str());
         return error(502, "bad_destination", "the link's destination is not a web address", None);
@@ -164,14 +181,13 @@ async fn follow_link(req: Request, env: &Env, ctx: &Context, slug: &str) -> Resu
         let now = now_ms();
         let cookie = ReferralCookie { code: code.clone(), click_id, set_at_ms: u64::try_from(now).unwrap_or(0) };
         let host = req.headers().get("Host")?.unwrap_or_default();
-        let cookie_domain = env.var("COOKIE_DOMAIN").ok().map(|v| v.to_string()).filter(|d| !d.is_empty());
-        let days =
-            env.var("WINDOW_DAYS").ok().and_then(|v| v.to_string().parse().ok()).unwrap_or(payref_shared::cookie::DEFAULT_WINDOW_DAYS);
-        if let Some(set_cookie) = redirect::set_cookie(&cookie, redirect::host_of(&host), &location, cookie_domain.as_deref(), days) {
+        if let Some(set_cookie) =
+            redirect::set_cookie(&cookie, redirect::host_of(&host), &location, vars.cookie_domain.as_deref(), vars.window_days)
+        {
             headers.set("Set-Cookie", &set_cookie)?;
         }
         let referrer = req.headers().get("Referer")?.unwrap_or_default();
-        let salt = config::visitor_salt(env, ctx).await?;
+        let salt = salt::visitor_salt(env, ctx).await?;
         let received = ReceivedEvent {
             received_at_ms: now,
             country: visitor::country(req.cf().and_then(|cf| cf.country())),
@@ -204,18 +220,15 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
     let origin = origin.as_deref();
     let path = req.path();
     let method = req.method();
-    let route = match path.as_str() {
-        "/v1/clicks" => Some(Route::Clicks),
-        "/v1/identify" => Some(Route::Identify),
-        _ => None,
-    };
+    let route = Route::of_path(&path);
+    let vars = vars(&env);
     match (method, path.as_str(), route) {
         (Method::Get, "/healthz", _) => Response::ok("ok"),
         (Method::Options, _, Some(_)) | (Method::Options, "/v1/diagnostics", _) => no_content(origin),
-        (Method::Post, _, Some(route)) => post_event(req, &env, &ctx, origin, route).await,
+        (Method::Post, _, Some(route)) => post_event(req, &env, &vars, &ctx, origin, route).await,
         (Method::Post, "/v1/diagnostics", _) => diagnostics(req, origin).await,
         (_, _, Some(_)) | (_, "/v1/diagnostics", _) => error(405, "method_not_allowed", "use POST", origin),
-        (Method::Get | Method::Head, p, _) if p.starts_with("/r/") => follow_link(req, &env, &ctx, &p["/r/".len()..]).await,
+        (Method::Get | Method::Head, p, _) if p.starts_with("/r/") => follow_link(req, &env, &vars, &ctx, &p["/r/".len()..]).await,
         (_, p, _) if p.starts_with("/r/") => error(405, "method_not_allowed", "use GET", None),
         _ => error(404, "not_found", "no such route", None),
     }
@@ -223,5 +236,5 @@ async fn fetch(req: Request, env: Env, ctx: Context) -> Result<Response> {
 
 #[event(queue)]
 async fn queue(batch: MessageBatch<String>, env: Env, _ctx: Context) -> Result<()> {
-    if batch.queue().ends_with("-dlq") { queue::redrive(batch, env).await } else { queue::deliver_batch(batch, env).await }
+    if batch.queue().ends_with("-dlq") { queue::redrive(batch, env).await } else { queue::deliver_batch(batch, &vars(&env)).await }
 }

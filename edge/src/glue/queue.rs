@@ -3,24 +3,28 @@
 
 use worker::{Env, Fetch, Headers, Message, MessageBatch, MessageExt, Method, Request, RequestInit, Result, console_error};
 
-use super::config::origin_url;
 use super::now_ms;
 use crate::forward;
+use crate::vars::Vars;
 
-async fn deliver(env: &Env, signed: forward::SignedBatch) -> Result<bool> {
+fn missing(what: &'static str) -> worker::Error {
+    worker::Error::RustError(what.into())
+}
+
+async fn deliver(vars: &Vars, signed: forward::SignedBatch) -> Result<bool> {
     let headers = Headers::new();
     headers.set("Content-Type", "application/json")?;
     headers.set(payref_shared::signature::HEADER, &signed.signature)?;
     let mut init = RequestInit::new();
     init.with_method(Method::Post).with_headers(headers).with_body(Some(signed.body.into()));
-    let request = Request::new_with_init(&forward::ingest_url(&origin_url(env)?), &init)?;
+    let request = Request::new_with_init(&forward::ingest_url(vars.origin_url().map_err(missing)?), &init)?;
     let response = Fetch::Request(request).send().await?;
     Ok((200..300).contains(&response.status_code()))
 }
 
 /// Delivers one batch of queued clicks as one signed request; on failure every message is
 /// retried with the queue's `retry_delay`, and after `max_retries` dead-lettered.
-pub async fn deliver_batch(batch: MessageBatch<String>, env: Env) -> Result<()> {
+pub async fn deliver_batch(batch: MessageBatch<String>, vars: &Vars) -> Result<()> {
     let messages: Vec<Message<String>> = batch.messages()?;
     let bodies: Vec<String> = messages.iter().map(|m| m.body().clone()).collect();
     let (events, poison) = forward::parse_messages(&bodies);
@@ -31,9 +35,8 @@ pub async fn deliver_batch(batch: MessageBatch<String>, env: Env) -> Result<()> 
         poison.iter().for_each(|&i| messages[i].ack());
         return Ok(());
     }
-    let secret = env.secret("EDGE_SECRET")?.to_string();
-    let signed = forward::sign_batch(events, secret.as_bytes(), now_ms());
-    let delivered = match deliver(&env, signed).await {
+    let signed = forward::sign_batch(events, vars.edge_secret().map_err(missing)?, now_ms());
+    let delivered = match deliver(vars, signed).await {
         Ok(ok) => ok,
         Err(e) => {
             console_error!("payref: origin unreachable: {e}");

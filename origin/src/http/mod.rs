@@ -16,14 +16,14 @@ use poem::web::Data;
 use poem::{Endpoint, EndpointExt, IntoResponse, Route, Server, get, handler, post};
 
 use crate::Db;
-use crate::domain::retry::RetryPolicy;
 use crate::domain::secrets::Keyring;
 use crate::domain::throttle::FailureThrottle;
 use crate::metrics::Metrics;
-use crate::reconcile::events::EventWorker;
-use crate::reconcile::jobs;
 use crate::stripe::client::StripeApi;
 use error::{ApiError, envelope};
+
+/// What a handler reaches, as poem hands it over.
+pub type State<'a> = Data<&'a AppState>;
 
 /// What every handler can reach.
 #[derive(Clone, Debug)]
@@ -124,56 +124,6 @@ pub fn app(state: AppState) -> impl Endpoint {
                 Ok(resp)
             }
         })
-}
-
-/// The work an origin does beside answering requests.
-#[derive(Debug, Clone, Copy)]
-pub struct Background {
-    /// How often holds are released and retention purges run.
-    pub job_interval: std::time::Duration,
-    /// Backoff and parking of failing Stripe events.
-    pub retry: RetryPolicy,
-    /// How often every connected Stripe account is reconciled; `None`: never on its own.
-    pub reconcile_interval: Option<std::time::Duration>,
-    /// How long a worker's claim on a Stripe event lasts, ms (after a crash, its events wait
-    /// this long before they are taken over).
-    pub event_lease_ms: i64,
-}
-
-/// Serves `app` with its background work (the Stripe event worker, the periodic jobs) until
-/// `shutdown` completes.
-pub async fn run(
-    state: AppState,
-    listener: std::net::TcpListener,
-    background: Background,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let worker = EventWorker {
-        db: state.db.clone(),
-        policy: background.retry,
-        wake: state.events_wake.clone(),
-        metrics: state.metrics.clone(),
-        lead_secret: state.lead_secret.clone(),
-        stripe: state.stripe.clone(),
-        keyring: state.keyring.clone(),
-        lease_ms: background.event_lease_ms,
-    };
-    let mut tasks =
-        vec![tokio::spawn(worker.run()), tokio::spawn(jobs::run(state.db.clone(), background.job_interval, state.metrics.clone()))];
-    if let Some(every) = background.reconcile_interval {
-        tasks.push(tokio::spawn(jobs::reconcile_every(
-            state.db.clone(),
-            state.keyring.clone(),
-            state.stripe.clone(),
-            every,
-            state.events_wake.clone(),
-        )));
-    }
-    let served = serve(state, listener, shutdown).await;
-    for t in tasks {
-        t.abort();
-    }
-    served
 }
 
 /// Serves `app` on an already-bound listener until `shutdown` completes.

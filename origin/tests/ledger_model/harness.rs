@@ -2,9 +2,7 @@
 //! merchants; each step applied as it would be in production.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
-use payref_origin::Db;
 use payref_origin::domain::campaign::{Approval, CampaignRules};
 use payref_origin::domain::commission::CommissionAction;
 use payref_origin::domain::retry::RetryPolicy;
@@ -15,7 +13,7 @@ use payref_origin::storage::audit::Actor;
 use payref_origin::storage::commissions::{self, Action};
 use payref_origin::storage::stripe_events::{self, RawEvent};
 use payref_origin::storage::{begin_write, campaigns, merchants, payouts};
-use payref_origin::stripe::client::StripeApi;
+use payref_origin::{Application, Config, Db};
 use serde_json::json;
 use sqlx::Row as _;
 
@@ -44,17 +42,21 @@ impl Harness {
         std::fs::create_dir_all(&dir).expect("a temp dir");
         let db = Db::connect(&format!("sqlite://{}", dir.join("ledger.db").display())).await.expect("the database");
         let keyring = Keyring::parse("1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff").expect("keyring");
-        let worker = EventWorker {
-            db: db.clone(),
+        let config = Config {
+            database_url: String::new(),
+            bind: "127.0.0.1:0".parse().expect("an address"),
+            edge_secrets: Vec::new(),
+            lead_secret: b"lead-secret-for-the-ledger".to_vec(),
+            keyring,
+            metrics_token: None,
+            job_interval: std::time::Duration::from_secs(3600),
+            stripe_api_base: Some("http://127.0.0.1:9/".into()),
+            reconcile_interval: None,
+            event_lease_ms: 60_000,
             // A waiting event is retried when the harness says so (it makes events due between steps).
-            policy: RetryPolicy { base_ms: 3_600_000, cap_ms: 3_600_000, max_attempts: 1_000_000 },
-            wake: Arc::default(),
-            metrics: Arc::default(),
-            lead_secret: Arc::new(b"lead-secret-for-the-ledger".to_vec()),
-            stripe: Arc::new(StripeApi { base_url: Some("http://127.0.0.1:9/".into()) }),
-            keyring: Arc::new(keyring),
-            lease_ms: 60_000,
+            retry: RetryPolicy { base_ms: 3_600_000, cap_ms: 3_600_000, max_attempts: 1_000_000 },
         };
+        let worker = Application::over(db.clone(), config).event_worker();
         Self { db, worker, _dir: tempdir::Dir(dir) }
     }
 

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use payref_shared::{ClickEvent, ClickId, ReferralCode, SiteKey};
 use payref_tests::edge::spawn_edge_with;
-use payref_tests::origin::{Backend, SITE_KEY, spawn_origin};
+use payref_tests::origin::{Backend, SITE_KEY, TestOrigin};
 
 /// Requests per round and route.
 const PER_ROUND: usize = 1_000;
@@ -98,7 +98,7 @@ fn p99(rounds: &[Round]) -> Duration {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let origin = spawn_origin(Backend::Sqlite, "whsec_bench").await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret("whsec_bench").start().await;
     // The configuration cached as in production (wrangler.toml's 60 s), not the tests' 1 s.
     let edge = spawn_edge_with(&origin.url, &[("CONFIG_TTL_SECONDS", "60")]).await;
     let client = reqwest::Client::builder().pool_max_idle_per_host(CONCURRENCY).build()?;

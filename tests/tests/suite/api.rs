@@ -3,7 +3,7 @@
 use payref_origin::domain::lead::email_sha256;
 use payref_shared::batch::{EventBatch, ReceivedEvent};
 use payref_shared::{ClickEvent, ClickId, EdgeEvent, LeadEvent, ReferralCode, SiteKey, signature};
-use payref_tests::origin::{Backend, EDGE_SECRET, SITE_KEY, TestOrigin, spawn_origin};
+use payref_tests::origin::{Backend, EDGE_SECRET, SITE_KEY, TestOrigin};
 use reqwest::{Client, Method, Response};
 use serde_json::{Value, json};
 
@@ -36,7 +36,7 @@ pub struct Api {
 
 impl Api {
     pub async fn new(backend: Backend) -> Self {
-        Self { origin: spawn_origin(backend, WEBHOOK_SECRET).await, client: Client::new() }
+        Self { origin: TestOrigin::builder(backend).webhook_secret(WEBHOOK_SECRET).start().await, client: Client::new() }
     }
 
     pub async fn call(&self, key: &str, method: Method, path: &str, body: Option<Value>) -> Response {

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use payref_shared::ClickId;
 use payref_tests::edge::spawn_edge;
-use payref_tests::origin::{Backend, spawn_origin};
+use payref_tests::origin::{Backend, TestOrigin};
 use payref_tests::process::eventually;
 
 use crate::edge_routes::{click_with, post, visitor};
@@ -24,7 +24,7 @@ fn click_id(n: u32) -> ClickId {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn clicks_during_an_origin_outage_all_arrive_exactly_once() {
-    let mut origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let mut origin = TestOrigin::builder(Backend::Sqlite).webhook_secret("whsec_unused").start().await;
     let edge = spawn_edge(&origin.url).await;
     origin.go_down().await;
     let down_at = Instant::now();

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use payref_shared::{ClickEvent, ClickId, LeadEvent, ReferralCode, SiteKey};
 use payref_tests::edge::{TestEdge, spawn_edge, spawn_edge_with, spawn_miniflare};
-use payref_tests::origin::{Backend, TestOrigin, spawn_origin};
+use payref_tests::origin::{Backend, TestOrigin};
 use payref_tests::process::eventually;
 use reqwest::{Client, Response};
 use serde_json::{Value, json};
@@ -85,7 +85,7 @@ pub(crate) async fn link(origin: &TestOrigin, site_id: &str, slug: &str, destina
 
 #[tokio::test(flavor = "multi_thread")]
 async fn event_routes_answer_good_and_bad_input_and_forward_only_people() {
-    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret("whsec_unused").start().await;
     site(&origin, "shop_locked", &["https://shop.test"]).await;
     let edge = spawn_edge(&origin.url).await;
     let shop = "https://shop.test";
@@ -165,7 +165,7 @@ async fn event_routes_answer_good_and_bad_input_and_forward_only_people() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn redirect_links_send_visitors_on_with_the_referral_and_the_cookie() {
-    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret("whsec_unused").start().await;
     let site_id = site(&origin, "shop_links", &["https://shop.test"]).await;
     let client = Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
     let destination = "https://shop.test/sale?x=1#top";
@@ -214,7 +214,7 @@ async fn redirect_links_send_visitors_on_with_the_referral_and_the_cookie() {
 #[tokio::test(flavor = "multi_thread")]
 async fn clicks_carry_the_country_cloudflare_saw() {
     // Miniflare, not wrangler dev: only its dispatchFetch takes a request's `cf`.
-    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret("whsec_unused").start().await;
     let site_id = site(&origin, "shop_world", &["https://shop.test"]).await;
     link(&origin, &site_id, "world", "https://shop.test/").await;
     let edge = spawn_miniflare(&origin.url, &[("SITE_KEY", "shop_world")]).await;
@@ -268,7 +268,7 @@ async fn clicks_carry_the_country_cloudflare_saw() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_sites_new_allowed_origins_reach_the_edge_when_its_cached_copy_expires() {
     // The cached copy carries its own expiry (1 s in tests; KV's own TTL cannot go under 60 s).
-    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret("whsec_unused").start().await;
     let site_id = site(&origin, "shop_moves", &["https://old.test"]).await;
     let edge = spawn_edge(&origin.url).await;
     let status = |n: u32, page: &'static str| {

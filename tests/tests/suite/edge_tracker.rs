@@ -6,7 +6,7 @@ use std::time::Duration;
 use payref_shared::client_reference::{self, ParsedReference};
 use payref_tests::browser::{query_param, visit_with};
 use payref_tests::edge::{spawn_edge, spawn_edge_with};
-use payref_tests::origin::{Backend, spawn_origin};
+use payref_tests::origin::{Backend, TestOrigin};
 use payref_tests::process::eventually;
 use payref_tests::required_env;
 use payref_tests::shop::{ShopConfig, serve};
@@ -66,7 +66,7 @@ async fn the_edge_serves_the_tracker_with_its_cache_rules() {
 async fn the_tracker_adopts_the_click_of_a_redirect_link() {
     // The worker on the shop's own domain (go.shop.test), the shop on shop.test: Chromium
     // resolves both to loopback, each keeping its port.
-    let origin = spawn_origin(Backend::Sqlite, "whsec_unused").await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret("whsec_unused").start().await;
     let shop_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the shop");
     let shop_port = shop_listener.local_addr().unwrap().port();
     let shop_url = format!("http://shop.test:{shop_port}");

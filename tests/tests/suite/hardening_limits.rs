@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use payref_origin::domain::api_key::Scope;
 use payref_shared::signature;
-use payref_tests::origin::{Backend, EDGE_SECRET, spawn_origin};
+use payref_tests::origin::{Backend, EDGE_SECRET, TestOrigin};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -59,7 +59,7 @@ async fn raw_post(addr: &str, head: &str, body_bytes: usize, chunked: bool) -> (
 
 #[tokio::test]
 async fn a_declared_oversized_body_is_refused_before_it_is_read_or_authorised() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let read_only = origin.api_key(Scope::Read).await;
     let addr = origin.url.trim_start_matches("http://");
     // 64 MiB declared, none of it sent: an origin that waits for the body never answers.
@@ -78,7 +78,7 @@ async fn a_declared_oversized_body_is_refused_before_it_is_read_or_authorised() 
 
 #[tokio::test]
 async fn a_chunked_body_is_read_only_up_to_the_routes_limit() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let read_only = origin.api_key(Scope::Read).await;
     let addr = origin.url.trim_start_matches("http://");
     let head = format!(
@@ -101,7 +101,7 @@ async fn a_chunked_body_is_read_only_up_to_the_routes_limit() {
 
 #[tokio::test]
 async fn a_signature_header_flooded_with_values_is_refused_without_computing_them() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let body = "x".repeat(4 * MIB);
     let now = payref_origin::now_ms();
     let good = signature::sign(EDGE_SECRET.as_bytes(), now, body.as_bytes());
@@ -132,7 +132,7 @@ async fn a_signature_header_flooded_with_values_is_refused_without_computing_the
 
 #[tokio::test]
 async fn an_address_that_keeps_presenting_bad_api_keys_is_throttled() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let client = reqwest::Client::new();
     let get = |key: String| client.get(format!("{}/v1/affiliates", origin.url)).bearer_auth(key).send();
     for n in 0..payref_origin::domain::throttle::API_KEY_FAILURES {

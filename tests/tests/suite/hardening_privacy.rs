@@ -35,6 +35,7 @@ fn session_of(id: &str, email: &str) -> serde_json::Value {
 
 async fn raw_events_lose_the_buyers_data_when_applied_erased_or_expired(backend: Backend) {
     let api = Api::new(backend).await;
+    api.origin.expect_unsettled_events();
     api.deliver(&stripe::event("evt_applied", "checkout.session.completed", session_of("cs_applied", "Victim@Example.com"))).await;
     api.origin.settled().await;
     assert_eq!(api.events_mentioning("cs_applied").await, 1, "the event is kept");

@@ -2,7 +2,7 @@
 
 use payref_shared::batch::{EventBatch, ReceivedEvent};
 use payref_shared::{ClickEvent, ClickId, EdgeEvent, ReferralCode, SiteKey, signature};
-use payref_tests::origin::{Backend, EDGE_SECRET, TestOrigin, spawn_origin};
+use payref_tests::origin::{Backend, EDGE_SECRET, TestOrigin};
 use payref_tests::stripe;
 use reqwest::{Client, Response};
 use serde_json::Value;
@@ -51,7 +51,7 @@ async fn ingest(origin: &TestOrigin, body: &str, secret: &str) -> Response {
 
 #[tokio::test]
 async fn ingest_refuses_unsigned_forged_malformed_and_oversized_batches() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let url = format!("{}/v1/ingest/events", origin.url);
     let unsigned = Client::new().post(&url).body(click_batch("site_demo", 1)).send().await.unwrap();
     assert_eq!(error_code(unsigned, 400).await, "missing_signature");
@@ -64,7 +64,7 @@ async fn ingest_refuses_unsigned_forged_malformed_and_oversized_batches() {
 
 #[tokio::test]
 async fn ingest_is_idempotent_by_click_and_rejects_unknown_sites() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     for expected_stored in [1, 0] {
         let report: Value = ingest(&origin, &click_batch("site_demo", 7), EDGE_SECRET).await.json().await.unwrap();
         assert_eq!(report["stored"], expected_stored, "{report}");
@@ -84,7 +84,7 @@ async fn deliver(origin: &TestOrigin, merchant: &str, mode: &str, payload: &str,
 
 #[tokio::test]
 async fn webhooks_refuse_unknown_endpoints_bad_signatures_and_bad_events() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let m = origin.seed.merchant_id.clone();
     let session = stripe::paid_session("cs_test_bad", "demo", 1000, 0, "usd");
     let good = stripe::event("evt_bad", "checkout.session.completed", session).to_string();
@@ -111,7 +111,7 @@ async fn webhooks_refuse_unknown_endpoints_bad_signatures_and_bad_events() {
 
 #[tokio::test]
 async fn a_bare_code_counts_only_when_it_names_an_affiliate() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let m = origin.seed.merchant_id.clone();
     for (event, reference) in [("evt_known", "demo"), ("evt_unknown", "nobody")] {
         let session = stripe::paid_session(&format!("cs_{event}"), reference, 1000, 0, "usd");
@@ -126,7 +126,7 @@ async fn a_bare_code_counts_only_when_it_names_an_affiliate() {
 
 #[tokio::test]
 async fn merchant_api_requires_a_valid_key_and_valid_parameters() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let url = format!("{}/v1/conversions", origin.url);
     let client = Client::new();
     assert_eq!(error_code(client.get(&url).send().await.unwrap(), 401).await, "unauthorized");
@@ -141,7 +141,7 @@ async fn merchant_api_requires_a_valid_key_and_valid_parameters() {
 
 #[tokio::test]
 async fn unknown_routes_and_methods_answer_in_the_error_envelope() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     let client = Client::new();
     let missing = client.get(format!("{}/v1/nothing", origin.url)).send().await.unwrap();
     assert_eq!(error_code(missing, 404).await, "not_found");
@@ -160,7 +160,7 @@ async fn metrics_text(origin: &TestOrigin, token: Option<&str>) -> (u16, String)
 
 #[tokio::test]
 async fn metrics_count_requests_and_ingested_events() {
-    let origin = spawn_origin(Backend::Sqlite, SECRET).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).start().await;
     ingest(&origin, &click_batch("site_demo", 11), EDGE_SECRET).await;
     ingest(&origin, &click_batch("site_demo", 11), EDGE_SECRET).await;
     Client::new().get(format!("{}/v1/nowhere", origin.url)).send().await.unwrap();
@@ -185,7 +185,7 @@ async fn metrics_count_requests_and_ingested_events() {
 
 #[tokio::test]
 async fn metrics_can_require_a_token() {
-    let origin = payref_tests::origin::spawn_origin_with(Backend::Sqlite, SECRET, Some("scrape-me")).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(SECRET).metrics_token("scrape-me").start().await;
     assert_eq!(metrics_text(&origin, None).await.0, 401);
     assert_eq!(metrics_text(&origin, Some("scrape-mf")).await.0, 401);
     assert_eq!(metrics_text(&origin, Some("scrape-me-too")).await.0, 401);

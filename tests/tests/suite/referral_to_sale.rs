@@ -7,7 +7,7 @@ use std::time::Duration;
 use payref_shared::client_reference::{self, ParsedReference};
 use payref_tests::browser::{query_param, visit};
 use payref_tests::edge::spawn_edge;
-use payref_tests::origin::{Backend, SITE_KEY, spawn_origin};
+use payref_tests::origin::{Backend, SITE_KEY, TestOrigin};
 use payref_tests::process::eventually;
 use payref_tests::shop::{ShopConfig, serve};
 use payref_tests::stripe;
@@ -16,7 +16,7 @@ use serde_json::Value;
 const WEBHOOK_SECRET: &str = "whsec_e2e_secret";
 
 async fn referral_visit_becomes_an_attributed_sale(backend: Backend) {
-    let origin = spawn_origin(backend, WEBHOOK_SECRET).await;
+    let origin = TestOrigin::builder(backend).webhook_secret(WEBHOOK_SECRET).start().await;
     let edge = spawn_edge(&origin.url).await;
     let shop_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("binding the shop");
     let shop_url = format!("http://{}", shop_listener.local_addr().expect("shop address"));

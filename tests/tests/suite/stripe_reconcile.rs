@@ -10,7 +10,7 @@ use payref_origin::storage::stripe_connections;
 use payref_stripe_sim::Simulator;
 use payref_stripe_sim::scenario::{Purchase, Subscribe};
 use payref_stripe_sim::webhooks::{DeliveryMode, Release};
-use payref_tests::origin::{Backend, spawn_origin_full};
+use payref_tests::origin::{Backend, TestOrigin};
 use reqwest::{Client, Method};
 use serde_json::{Value, json};
 
@@ -20,7 +20,7 @@ use crate::on_both_backends;
 /// An origin with the demo merchant connected (test mode) to a simulator delivering its webhooks.
 pub async fn connected(backend: Backend) -> (Api, Simulator) {
     let sim = Simulator::start().await.expect("starting the Stripe simulator");
-    let origin = spawn_origin_full(backend, WEBHOOK_SECRET, None, Some(&sim.base_url)).await;
+    let origin = TestOrigin::builder(backend).webhook_secret(WEBHOOK_SECRET).stripe(&sim.base_url).start().await;
     stripe_connections::set_api_key(&origin.db.pool, &origin.keyring, &origin.seed.merchant_id, false, "sk_test_payref_sim")
         .await
         .expect("storing the test key");
@@ -223,7 +223,7 @@ async fn reconcile_refuses_without_a_key_a_bad_since_and_a_read_only_key() {
     refused(api.call(&read_only, Method::POST, "/v1/reconcile", Some(json!({}))).await, 403).await;
     // Stripe unreachable: 502 with what happened, nothing stored.
     let sim = Simulator::start().await.unwrap();
-    let origin = spawn_origin_full(Backend::Sqlite, WEBHOOK_SECRET, None, Some("http://127.0.0.1:9/")).await;
+    let origin = TestOrigin::builder(Backend::Sqlite).webhook_secret(WEBHOOK_SECRET).stripe("http://127.0.0.1:9/").start().await;
     stripe_connections::set_api_key(&origin.db.pool, &origin.keyring, &origin.seed.merchant_id, false, "sk_test_x").await.unwrap();
     let down = Api { origin, client: Client::new() };
     let (code, _) = refused(down.call(down.key(), Method::POST, "/v1/reconcile", Some(json!({}))).await, 502).await;

@@ -6,7 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::list::{ListOf, page_in};
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
 use crate::storage::adjustments::{self, AdjustmentRow};
@@ -70,7 +70,7 @@ impl AdjustmentsApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) data.
         livemode: Query<Option<bool>>,
         /// Only this affiliate's.

@@ -9,9 +9,9 @@ use super::DeletedObject;
 use super::list::{ListOf, page_in};
 use crate::domain::affiliate::{AffiliateStatus, is_plausible_email, normalise_email};
 use crate::domain::commission::BPS_WHOLE;
-use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
+use crate::http::{AppState, State};
 use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow, Deleted, NewAffiliate};
 
 /// Whether an affiliate earns commissions.
@@ -165,12 +165,7 @@ pub struct AffiliatesApi;
 impl AffiliatesApi {
     /// Creates an affiliate.
     #[oai(path = "/v1/affiliates", method = "post")]
-    async fn create(
-        &self,
-        auth: ApiKey,
-        state: poem::web::Data<&AppState>,
-        body: Json<CreateAffiliate>,
-    ) -> Result<Json<Affiliate>, ApiFailure> {
+    async fn create(&self, auth: ApiKey, state: State<'_>, body: Json<CreateAffiliate>) -> Result<Json<Affiliate>, ApiFailure> {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         let b = body.0;
@@ -197,7 +192,7 @@ impl AffiliatesApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Only affiliates with this status.
         status: Query<Option<Status>>,
         /// Page size, 1–100 (default 25).
@@ -215,7 +210,7 @@ impl AffiliatesApi {
 
     /// Retrieves an affiliate.
     #[oai(path = "/v1/affiliates/:id", method = "get")]
-    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Affiliate>, ApiFailure> {
+    async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Affiliate>, ApiFailure> {
         let found = affiliates::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?;
         Ok(Json(found.into()))
     }
@@ -225,7 +220,7 @@ impl AffiliatesApi {
     async fn update(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         id: Path<String>,
         body: Json<UpdateAffiliate>,
     ) -> Result<Json<Affiliate>, ApiFailure> {
@@ -249,7 +244,7 @@ impl AffiliatesApi {
 
     /// Deletes an affiliate without history; one with clicks or conversions is paused or banned instead.
     #[oai(path = "/v1/affiliates/:id", method = "delete")]
-    async fn delete(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
+    async fn delete(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
         auth.0.require_write()?;
         match affiliates::delete(&state.db.pool, &auth.0.merchant_id, &id.0).await? {
             Deleted::Yes => Ok(Json(DeletedObject { id: id.0, object: "affiliate".into(), deleted: true })),

@@ -6,7 +6,7 @@ use poem_openapi::types::Any;
 use poem_openapi::{Object, OpenApi};
 
 use super::list::{ListOf, page_in};
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
 use crate::storage::audit::{self, AuditRow};
@@ -58,7 +58,7 @@ impl AuditApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Only events about this object (e.g. a commission or conversion id).
         object_id: Query<Option<String>>,
         /// Page size, 1–100 (default 25).

@@ -9,7 +9,7 @@ use poem_openapi::{Object, OpenApi};
 use super::DeletedObject;
 use super::list::{ListOf, page_in};
 use crate::domain::campaign::{Approval, AttributionModel, CampaignRules, CommissionType, Duration};
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::campaigns::{self, CampaignRow, Deleted};
@@ -152,12 +152,7 @@ pub struct CampaignsApi;
 impl CampaignsApi {
     /// Creates a campaign.
     #[oai(path = "/v1/campaigns", method = "post")]
-    async fn create(
-        &self,
-        auth: ApiKey,
-        state: poem::web::Data<&AppState>,
-        body: Json<CampaignFields>,
-    ) -> Result<Json<Campaign>, ApiFailure> {
+    async fn create(&self, auth: ApiKey, state: State<'_>, body: Json<CampaignFields>) -> Result<Json<Campaign>, ApiFailure> {
         auth.0.require_write()?;
         if body.0.name.is_none() {
             return Err(invalid("name is required").into());
@@ -177,7 +172,7 @@ impl CampaignsApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Page size, 1–100 (default 25).
         limit: Query<Option<i64>>,
         /// Id of the last campaign of the previous page.
@@ -192,7 +187,7 @@ impl CampaignsApi {
 
     /// Retrieves a campaign.
     #[oai(path = "/v1/campaigns/:id", method = "get")]
-    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Campaign>, ApiFailure> {
+    async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Campaign>, ApiFailure> {
         let found = campaigns::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?;
         Ok(Json(found.into()))
     }
@@ -202,7 +197,7 @@ impl CampaignsApi {
     async fn update(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         id: Path<String>,
         body: Json<CampaignFields>,
     ) -> Result<Json<Campaign>, ApiFailure> {
@@ -219,7 +214,7 @@ impl CampaignsApi {
 
     /// Deletes a campaign no affiliate belongs to.
     #[oai(path = "/v1/campaigns/:id", method = "delete")]
-    async fn delete(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
+    async fn delete(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
         auth.0.require_write()?;
         match campaigns::delete(&state.db.pool, &auth.0.merchant_id, &id.0).await? {
             Deleted::Yes => Ok(Json(DeletedObject { id: id.0, object: "campaign".into(), deleted: true })),

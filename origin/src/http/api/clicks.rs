@@ -10,7 +10,7 @@ use serde_json::json;
 use super::list::{ListOf, page_in};
 use crate::domain::ids::new_id;
 use crate::domain::lead::{email_key, email_sha256, is_email_sha256};
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::now_ms;
@@ -138,7 +138,7 @@ impl ClicksApi {
     async fn list_clicks(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Only this affiliate's clicks.
         affiliate_id: Query<Option<String>>,
         /// Received at or after (UTC epoch ms).
@@ -171,7 +171,7 @@ impl ClicksApi {
     async fn list_leads(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Only leads whose click is this affiliate's.
         affiliate_id: Query<Option<String>>,
         /// Received at or after (UTC epoch ms).
@@ -195,7 +195,7 @@ impl ClicksApi {
     /// keep their amounts but no longer name the erased clicks. Recorded in the audit trail
     /// (counts only, never the email).
     #[oai(path = "/v1/leads/erase", method = "post")]
-    async fn erase(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<EraseLead>) -> Result<Json<Erasure>, ApiFailure> {
+    async fn erase(&self, auth: ApiKey, state: State<'_>, body: Json<EraseLead>) -> Result<Json<Erasure>, ApiFailure> {
         auth.0.require_write()?;
         let hash = match (body.0.email, body.0.email_sha256) {
             (Some(email), None) if email.contains('@') && email.trim().len() <= 320 => email_sha256(&email),

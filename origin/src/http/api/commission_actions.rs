@@ -8,9 +8,9 @@ use poem_openapi::{Object, OpenApi};
 
 use super::commissions::Commission;
 use crate::domain::commission::CommissionAction;
-use crate::http::AppState;
 use crate::http::auth::{ApiKey, Caller};
 use crate::http::error::{ApiError, ApiFailure};
+use crate::http::{AppState, State};
 use crate::now_ms;
 use crate::storage::StorageError;
 use crate::storage::commissions::{self, Action, Outcome};
@@ -115,7 +115,7 @@ pub struct CommissionActionsApi;
 impl CommissionActionsApi {
     /// Approves a pending commission (also before its hold ends).
     #[oai(path = "/v1/commissions/:id/approve", method = "post")]
-    async fn approve(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Commission>, ApiFailure> {
+    async fn approve(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Commission>, ApiFailure> {
         act_on_one(&state, &auth.0, &id.0, action(CommissionAction::Approve, None, None)?).await
     }
 
@@ -124,7 +124,7 @@ impl CommissionActionsApi {
     async fn deny(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         id: Path<String>,
         body: Json<DenyCommission>,
     ) -> Result<Json<Commission>, ApiFailure> {
@@ -136,7 +136,7 @@ impl CommissionActionsApi {
     async fn mark_paid(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         id: Path<String>,
         body: Json<MarkPaid>,
     ) -> Result<Json<Commission>, ApiFailure> {
@@ -145,7 +145,7 @@ impl CommissionActionsApi {
 
     /// Applies one action to up to 1,000 commissions; each id is reported as updated or failed.
     #[oai(path = "/v1/commissions/bulk", method = "post")]
-    async fn bulk(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<BulkAction>) -> Result<Json<BulkResult>, ApiFailure> {
+    async fn bulk(&self, auth: ApiKey, state: State<'_>, body: Json<BulkAction>) -> Result<Json<BulkResult>, ApiFailure> {
         let caller = &auth.0;
         caller.require_write()?;
         let b = body.0;

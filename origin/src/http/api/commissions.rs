@@ -6,7 +6,7 @@ use poem_openapi::{Enum, Object, OpenApi};
 
 use super::list::{ListOf, page_in};
 use crate::domain::commission::CommissionStatus;
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::commissions::{self, CommissionFilter, CommissionRow};
@@ -121,7 +121,7 @@ impl CommissionsApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) data.
         livemode: Query<Option<bool>>,
         /// Only commissions with this status.
@@ -153,7 +153,7 @@ impl CommissionsApi {
 
     /// Retrieves a commission.
     #[oai(path = "/v1/commissions/:id", method = "get")]
-    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Commission>, ApiFailure> {
+    async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Commission>, ApiFailure> {
         let found = commissions::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(ApiError::NotFound("no such commission"))?;
         Ok(Json(found.into()))
     }

@@ -6,7 +6,7 @@ use poem_openapi::{Enum, Object, OpenApi};
 
 use super::list::{ListOf, page_in};
 use crate::domain::commission::PaymentStatus;
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
 use crate::storage::conversions::{self, ConversionFilter, ConversionRow};
@@ -134,7 +134,7 @@ impl ConversionsApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) data.
         livemode: Query<Option<bool>>,
         /// Only this affiliate's conversions.

@@ -6,7 +6,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::list::ListOf;
 use super::page_request;
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::customers::{self, CustomerRow};
@@ -65,7 +65,7 @@ impl CustomersApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) customers.
         livemode: Query<Option<bool>>,
         /// Only this affiliate's customers.
@@ -89,7 +89,7 @@ impl CustomersApi {
     async fn get(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         id: Path<String>,
         /// Live (`true`) or test (`false`, the default) mode.
         livemode: Query<Option<bool>>,

@@ -8,7 +8,7 @@ use poem_openapi::{Object, OpenApi};
 
 use super::DeletedObject;
 use super::list::ListOf;
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::discounts::{self, MappingRow};
@@ -76,7 +76,7 @@ impl DiscountsApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) mode.
         livemode: Query<Option<bool>>,
     ) -> Result<Json<ListOf<DiscountMapping>>, ApiFailure> {
@@ -89,7 +89,7 @@ impl DiscountsApi {
     async fn put(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         id: Path<String>,
         body: Json<MapDiscount>,
     ) -> Result<Json<DiscountMapping>, ApiFailure> {
@@ -116,7 +116,7 @@ impl DiscountsApi {
     async fn delete(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         id: Path<String>,
         /// Live (`true`) or test (`false`, the default) mode.
         livemode: Query<Option<bool>>,

@@ -10,7 +10,7 @@ use poem_openapi::payload::Binary;
 use poem_openapi::{ApiResponse, OpenApi};
 
 use crate::domain::csv::{iso_utc, push_int, push_text};
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::api::commissions::Status;
 use crate::http::api::conversions::ConversionStatus;
 use crate::http::auth::ApiKey;
@@ -164,7 +164,7 @@ impl ExportApi {
     async fn commissions_csv(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) data.
         livemode: Query<Option<bool>>,
         /// Only this status.
@@ -206,7 +206,7 @@ impl ExportApi {
     async fn conversions_csv(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) data.
         livemode: Query<Option<bool>>,
         /// Only this affiliate's.

@@ -8,9 +8,9 @@ use poem_openapi::{Object, OpenApi};
 use super::DeletedObject;
 use super::list::{ListOf, page_in};
 use crate::domain::link::check_destination;
-use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
+use crate::http::{AppState, State};
 use crate::storage::links::{self, LinkRow, NewLink, Updated};
 use crate::storage::{affiliates, sites};
 
@@ -109,7 +109,7 @@ pub struct LinksApi;
 impl LinksApi {
     /// Creates a link.
     #[oai(path = "/v1/links", method = "post")]
-    async fn create(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<CreateLink>) -> Result<Json<Link>, ApiFailure> {
+    async fn create(&self, auth: ApiKey, state: State<'_>, body: Json<CreateLink>) -> Result<Json<Link>, ApiFailure> {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         let b = body.0;
@@ -130,7 +130,7 @@ impl LinksApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Only this affiliate's links.
         affiliate_id: Query<Option<String>>,
         /// Only this site's links.
@@ -149,19 +149,13 @@ impl LinksApi {
 
     /// Retrieves a link.
     #[oai(path = "/v1/links/:id", method = "get")]
-    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Link>, ApiFailure> {
+    async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Link>, ApiFailure> {
         Ok(Json(links::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?.into()))
     }
 
     /// Updates a link; absent fields stay as they are.
     #[oai(path = "/v1/links/:id", method = "patch")]
-    async fn update(
-        &self,
-        auth: ApiKey,
-        state: poem::web::Data<&AppState>,
-        id: Path<String>,
-        body: Json<UpdateLink>,
-    ) -> Result<Json<Link>, ApiFailure> {
+    async fn update(&self, auth: ApiKey, state: State<'_>, id: Path<String>, body: Json<UpdateLink>) -> Result<Json<Link>, ApiFailure> {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         let b = body.0;
@@ -193,7 +187,7 @@ impl LinksApi {
 
     /// Deletes a link; the edge stops serving it once its cache expires.
     #[oai(path = "/v1/links/:id", method = "delete")]
-    async fn delete(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
+    async fn delete(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<DeletedObject>, ApiFailure> {
         auth.0.require_write()?;
         if links::delete(&state.db.pool, &auth.0.merchant_id, &id.0).await? {
             Ok(Json(DeletedObject { id: id.0, object: "link".into(), deleted: true }))

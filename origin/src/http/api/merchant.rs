@@ -6,9 +6,9 @@ use poem_openapi::types::MaybeUndefined;
 use poem_openapi::{Object, OpenApi};
 
 use crate::domain::secrets::check_stripe_key;
-use crate::http::AppState;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
+use crate::http::{AppState, State};
 use crate::storage::merchants::{self, MerchantRow};
 use crate::storage::stripe_connections::{self, ConnectionInfo};
 
@@ -91,7 +91,7 @@ pub struct MerchantApi;
 impl MerchantApi {
     /// The calling merchant.
     #[oai(path = "/v1/merchant", method = "get")]
-    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>) -> Result<Json<Merchant>, ApiFailure> {
+    async fn get(&self, auth: ApiKey, state: State<'_>) -> Result<Json<Merchant>, ApiFailure> {
         Ok(Json(load(&state, &auth.0.merchant_id).await?))
     }
 
@@ -100,7 +100,7 @@ impl MerchantApi {
     async fn set_stripe(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         mode: Path<String>,
         body: Json<SetStripeConnection>,
     ) -> Result<Json<Merchant>, ApiFailure> {
@@ -136,12 +136,7 @@ impl MerchantApi {
 
     /// Changes the merchant's settings.
     #[oai(path = "/v1/merchant", method = "patch")]
-    async fn update(
-        &self,
-        auth: ApiKey,
-        state: poem::web::Data<&AppState>,
-        body: Json<UpdateMerchant>,
-    ) -> Result<Json<Merchant>, ApiFailure> {
+    async fn update(&self, auth: ApiKey, state: State<'_>, body: Json<UpdateMerchant>) -> Result<Json<Merchant>, ApiFailure> {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         match body.0.retention_days {

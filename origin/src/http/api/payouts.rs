@@ -5,7 +5,7 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::audit::{self, Entry};
@@ -118,7 +118,7 @@ impl PayoutsApi {
     async fn payouts_due(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) figures.
         livemode: Query<Option<bool>>,
     ) -> Result<Json<PayoutReport>, ApiFailure> {
@@ -132,7 +132,7 @@ impl PayoutsApi {
     /// Records a payout to one affiliate in one currency: every approved commission becomes
     /// paid and every open adjustment settled, under your reference, in one step.
     #[oai(path = "/v1/payouts", method = "post")]
-    async fn record(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<NewPayout>) -> Result<Json<Payout>, ApiFailure> {
+    async fn record(&self, auth: ApiKey, state: State<'_>, body: Json<NewPayout>) -> Result<Json<Payout>, ApiFailure> {
         auth.0.require_write()?;
         let body = body.0;
         let affiliate_id = required("affiliate_id", body.affiliate_id)?;

@@ -5,7 +5,7 @@
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::reconcile::reconciler::{self, ReconcileError};
@@ -49,12 +49,7 @@ impl ReconcileApi {
     /// Reconciles now: lists the Stripe account's events and completed Checkout Sessions and
     /// queues what payref had not received. Idempotent: anything already received changes nothing.
     #[oai(path = "/v1/reconcile", method = "post")]
-    async fn reconcile(
-        &self,
-        auth: ApiKey,
-        state: poem::web::Data<&AppState>,
-        body: Json<ReconcileRequest>,
-    ) -> Result<Json<ReconcileReport>, ApiFailure> {
+    async fn reconcile(&self, auth: ApiKey, state: State<'_>, body: Json<ReconcileRequest>) -> Result<Json<ReconcileReport>, ApiFailure> {
         auth.0.require_write()?;
         let now = crate::now_ms() / 1000;
         if let Some(since) = body.0.since

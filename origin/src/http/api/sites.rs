@@ -6,7 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::list::{ListOf, page_in};
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::sites::{self, SiteRow};
@@ -105,7 +105,7 @@ pub struct SitesApi;
 impl SitesApi {
     /// Registers a site.
     #[oai(path = "/v1/sites", method = "post")]
-    async fn create(&self, auth: ApiKey, state: poem::web::Data<&AppState>, body: Json<CreateSite>) -> Result<Json<Site>, ApiFailure> {
+    async fn create(&self, auth: ApiKey, state: State<'_>, body: Json<CreateSite>) -> Result<Json<Site>, ApiFailure> {
         auth.0.require_write()?;
         let b = body.0;
         let key = b.site_key.ok_or_else(|| invalid("site_key is required"))?;
@@ -123,7 +123,7 @@ impl SitesApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Page size, 1–100 (default 25).
         limit: Query<Option<i64>>,
         /// Id of the last site of the previous page.
@@ -138,19 +138,13 @@ impl SitesApi {
 
     /// Retrieves a site.
     #[oai(path = "/v1/sites/:id", method = "get")]
-    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<Site>, ApiFailure> {
+    async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Site>, ApiFailure> {
         Ok(Json(sites::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?.into()))
     }
 
     /// Updates a site's name or allowed origins.
     #[oai(path = "/v1/sites/:id", method = "patch")]
-    async fn update(
-        &self,
-        auth: ApiKey,
-        state: poem::web::Data<&AppState>,
-        id: Path<String>,
-        body: Json<UpdateSite>,
-    ) -> Result<Json<Site>, ApiFailure> {
+    async fn update(&self, auth: ApiKey, state: State<'_>, id: Path<String>, body: Json<UpdateSite>) -> Result<Json<Site>, ApiFailure> {
         auth.0.require_write()?;
         let name = check_name(body.0.name)?;
         let origins = check_origins(body.0.allowed_origins)?;

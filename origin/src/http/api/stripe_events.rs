@@ -6,7 +6,7 @@ use poem_openapi::payload::Json;
 use poem_openapi::{Enum, Object, OpenApi};
 
 use super::list::{ListOf, page_in};
-use crate::http::AppState;
+use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::stripe_events::{self, EventRow, EventState};
@@ -108,7 +108,7 @@ impl StripeEventsApi {
     async fn list(
         &self,
         auth: ApiKey,
-        state: poem::web::Data<&AppState>,
+        state: State<'_>,
         /// Live (`true`) or test (`false`, the default) events.
         livemode: Query<Option<bool>>,
         /// Only events in this state.
@@ -127,14 +127,14 @@ impl StripeEventsApi {
 
     /// Retrieves a received Stripe event.
     #[oai(path = "/v1/stripe_events/:id", method = "get")]
-    async fn get(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<StripeEvent>, ApiFailure> {
+    async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<StripeEvent>, ApiFailure> {
         let found = stripe_events::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(ApiError::NotFound("no such event"))?;
         Ok(Json(found.into()))
     }
 
     /// Puts a parked event back in the queue, its attempts reset.
     #[oai(path = "/v1/stripe_events/:id/retry", method = "post")]
-    async fn retry(&self, auth: ApiKey, state: poem::web::Data<&AppState>, id: Path<String>) -> Result<Json<StripeEvent>, ApiFailure> {
+    async fn retry(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<StripeEvent>, ApiFailure> {
         auth.0.require_write()?;
         let pool = &state.db.pool;
         let merchant = &auth.0.merchant_id;

@@ -15,7 +15,7 @@ use super::{keyring, temp_db_url};
 pub async fn webhook_ratio() -> (f64, f64) {
     const SECRET: &str = "whsec_bench";
     const PER_ROUND: usize = 400;
-    let origin = payref_tests::origin::spawn_origin_full(payref_tests::origin::Backend::Sqlite, SECRET, None, None).await;
+    let origin = payref_tests::origin::TestOrigin::builder(payref_tests::origin::Backend::Sqlite).webhook_secret(SECRET).start().await;
     let merchant = origin.seed.merchant_id.clone();
     let (affiliate,): (String,) =
         sqlx::query_as("SELECT id FROM affiliates WHERE code = 'demo'").fetch_one(&origin.db.pool).await.expect("affiliate");
