@@ -141,9 +141,7 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewAffiliate, now: 
 
 /// One of the merchant's affiliates.
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<AffiliateRow>, StorageError> {
-    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?;
-    Ok(row.map(from_row))
+    Ok(LIST.get::<Row>(pool, merchant_id, id).await?.map(from_row))
 }
 
 /// A page of the merchant's affiliates, newest first, optionally of one status.

@@ -96,9 +96,7 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, rules: &CampaignRules, no
 
 /// One of the merchant's campaigns.
 pub async fn get(conn: impl sqlx::AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<CampaignRow>, StorageError> {
-    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?;
-    row.map(from_row).transpose()
+    LIST.get::<Row>(conn, merchant_id, id).await?.map(from_row).transpose()
 }
 
 /// A page of the merchant's campaigns, newest first.

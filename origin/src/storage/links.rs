@@ -71,8 +71,7 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewLink, now: i64) 
 
 /// One of the merchant's links.
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<LinkRow>, StorageError> {
-    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?)
+    LIST.get(pool, merchant_id, id).await
 }
 
 /// A page of the merchant's links, newest first, optionally one affiliate's or one site's.

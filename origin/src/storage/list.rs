@@ -4,7 +4,7 @@
 //! drift apart. Pages are newest first and cursors are object ids (`starting_after`).
 
 use sqlx::any::AnyRow;
-use sqlx::{AnyPool, FromRow};
+use sqlx::{AnyExecutor, AnyPool, FromRow};
 
 use super::page::{Conditions, Page, PageRequest};
 use super::{StorageError, flag};
@@ -35,6 +35,20 @@ impl Listing {
         let sql = format!("SELECT {created}, {id_column} FROM {} WHERE merchant_id = $1 AND {id_column} = $2", self.table);
         Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(pool).await?)
     }
+
+    /// One of the merchant's rows by id; `None` when the id is not theirs.
+    pub async fn get<R>(&self, conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<R>, StorageError>
+    where
+        R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
+    {
+        let sql = format!("{} WHERE {}merchant_id = $1 AND {} = $2", self.select, qualifier(self.id), self.id);
+        Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?)
+    }
+}
+
+/// `m.` of `m.id`; empty for an unqualified column.
+fn qualifier(column: &str) -> &str {
+    column.rfind('.').map_or("", |dot| &column[..=dot])
 }
 
 fn unqualified(column: &str) -> &str {
@@ -167,5 +181,6 @@ mod tests {
     fn positions_read_the_unqualified_columns() {
         assert_eq!(unqualified(THINGS.created), "created_at");
         assert_eq!(unqualified("received_at"), "received_at");
+        assert_eq!((qualifier(THINGS.id), qualifier("event_id")), ("t.", ""));
     }
 }

@@ -77,9 +77,7 @@ pub async fn create(
 
 /// One of the merchant's sites.
 pub async fn get(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<SiteRow>, StorageError> {
-    let sql = format!("{} WHERE merchant_id = $1 AND id = $2", LIST.select);
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?;
-    row.map(from_row).transpose()
+    LIST.get::<Row>(conn, merchant_id, id).await?.map(from_row).transpose()
 }
 
 /// A site by its public key, whoever's it is (the edge and the ingest path know only the key).

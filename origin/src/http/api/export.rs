@@ -3,7 +3,7 @@
 
 use std::io;
 
-use futures_util::stream::{self, Stream};
+use futures_util::stream;
 use poem::Body;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Binary;
@@ -111,19 +111,40 @@ struct Cursor<F> {
     done: bool,
 }
 
-/// Streams `header` then every row, fetching pages with `fetch` and rendering with `render`.
-fn csv_stream<F, R, Fut>(
-    cursor: Cursor<F>,
+/// A row's keyset position: where the next page starts.
+trait Keyed {
+    fn key(&self) -> (i64, String);
+}
+
+impl Keyed for CommissionRow {
+    fn key(&self) -> (i64, String) {
+        (self.created_at, self.id.clone())
+    }
+}
+
+impl Keyed for ConversionRow {
+    fn key(&self) -> (i64, String) {
+        (self.created_at, self.id.clone())
+    }
+}
+
+/// The download `name`: `header`, then every row the merchant's list gives with `filter`,
+/// fetched a page at a time with `fetch` and rendered with `render`.
+fn export<F, R, Fut>(
+    db: Db,
+    merchant: String,
+    filter: F,
+    (name, header): (&str, &'static str),
     fetch: fn(Db, String, F, PageRequest) -> Fut,
     render: fn(&mut String, &R),
-    key: fn(&R) -> (i64, String),
-) -> impl Stream<Item = Result<Vec<u8>, io::Error>> + Send + 'static
+) -> Csv
 where
     F: Clone + Send + 'static,
-    R: Send + 'static,
+    R: Keyed + Send + 'static,
     Fut: Future<Output = Result<crate::storage::page::Page<R>, StorageError>> + Send + 'static,
 {
-    stream::unfold(cursor, move |mut c| async move {
+    let cursor = Cursor { db, merchant, filter, after: None, header: Some(header), done: false };
+    let rows = stream::unfold(cursor, move |mut c| async move {
         if c.done {
             return None;
         }
@@ -141,10 +162,11 @@ where
         for row in &found.data {
             render(&mut out, row);
         }
-        c.after = found.data.last().map(key);
+        c.after = found.data.last().map(Keyed::key);
         c.done = !found.has_more;
-        Some((Ok(out.into_bytes()), c))
-    })
+        Some((Ok::<_, io::Error>(out.into_bytes()), c))
+    });
+    Csv::Ok(Binary(Body::from_bytes_stream(rows)), attachment(name))
 }
 
 fn attachment(name: &str) -> String {
@@ -183,21 +205,14 @@ impl ExportApi {
             created_gte: created_gte.0,
             created_lt: created_lt.0,
         };
-        let cursor = Cursor {
-            db: state.db.clone(),
-            merchant: auth.0.merchant_id,
+        Ok(export(
+            state.db.clone(),
+            auth.0.merchant_id,
             filter,
-            after: None,
-            header: Some(COMMISSION_HEADER),
-            done: false,
-        };
-        let rows = csv_stream(
-            cursor,
+            ("commissions", COMMISSION_HEADER),
             |db, merchant, f, page| async move { commissions::list(&db.pool, &merchant, &f, &page).await },
             commission_line,
-            |r| (r.created_at, r.id.clone()),
-        );
-        Ok(Csv::Ok(Binary(Body::from_bytes_stream(rows)), attachment("commissions")))
+        ))
     }
 
     /// Exports conversions as CSV, newest first, with the same filters as the list.
@@ -225,20 +240,13 @@ impl ExportApi {
             created_gte: created_gte.0,
             created_lt: created_lt.0,
         };
-        let cursor = Cursor {
-            db: state.db.clone(),
-            merchant: auth.0.merchant_id,
+        Ok(export(
+            state.db.clone(),
+            auth.0.merchant_id,
             filter,
-            after: None,
-            header: Some(CONVERSION_HEADER),
-            done: false,
-        };
-        let rows = csv_stream(
-            cursor,
+            ("conversions", CONVERSION_HEADER),
             |db, merchant, f, page| async move { conversions::list_conversions(&db.pool, &merchant, &f, &page).await },
             conversion_line,
-            |r| (r.created_at, r.id.clone()),
-        );
-        Ok(Csv::Ok(Binary(Body::from_bytes_stream(rows)), attachment("conversions")))
+        ))
     }
 }

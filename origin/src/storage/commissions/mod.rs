@@ -150,9 +150,7 @@ pub async fn list(
 
 /// One of the merchant's commissions.
 pub async fn get(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<CommissionRow>, StorageError> {
-    let sql = format!("{} WHERE m.merchant_id = $1 AND m.id = $2", LIST.select);
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(id).fetch_optional(conn).await?;
-    row.map(from_row).transpose()
+    LIST.get::<Row>(conn, merchant_id, id).await?.map(from_row).transpose()
 }
 
 /// Stores the commission a newly recorded conversion earns; returns its id.

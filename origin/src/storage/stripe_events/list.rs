@@ -84,6 +84,5 @@ pub async fn list(
 
 /// One of the merchant's events.
 pub async fn get(pool: &AnyPool, merchant_id: &str, event_id: &str) -> Result<Option<EventRow>, StorageError> {
-    let sql = format!("{} WHERE merchant_id = $1 AND event_id = $2", LIST.select);
-    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(event_id).fetch_optional(pool).await?)
+    LIST.get(pool, merchant_id, event_id).await
 }
