@@ -115,25 +115,29 @@ pub async fn evidence(conn: &mut AnyConnection, merchant_id: &str, click_id: &st
     Ok(row.map(|(click_id, affiliate_id, visitor, received_at)| Click { click_id, affiliate_id, visitor, received_at }))
 }
 
-/// A visitor's counted clicks for an affiliate, received in `[from, to]`.
-pub async fn visitor_clicks(
+/// A visitor's first and last counted referral clicks received in `[from, to]` (one when
+/// they are the same click, none when there is none): all that first- and last-click
+/// attribution can credit, read as two rows however many clicks the visitor made.
+pub async fn visitor_first_and_last(
     conn: &mut AnyConnection,
     merchant_id: &str,
     visitor: &str,
-    from: i64,
-    to: i64,
+    (from, to): (i64, i64),
 ) -> Result<Vec<VisitorClick>, StorageError> {
-    let rows: Vec<(String, String, i64)> = sqlx::query_as(
-        "SELECT click_id, affiliate_id, received_at FROM clicks WHERE merchant_id = $1 AND visitor = $2 \
-         AND received_at >= $3 AND received_at <= $4 AND affiliate_id IS NOT NULL AND duplicate_of IS NULL",
-    )
-    .bind(merchant_id)
-    .bind(visitor)
-    .bind(from)
-    .bind(to)
-    .fetch_all(conn)
-    .await?;
-    Ok(rows.into_iter().map(|(click_id, affiliate_id, received_at)| VisitorClick { click_id, affiliate_id, received_at }).collect())
+    let mut out: Vec<VisitorClick> = Vec::with_capacity(2);
+    for order in ["ASC", "DESC"] {
+        let sql = format!(
+            "SELECT click_id, affiliate_id, received_at FROM clicks WHERE merchant_id = $1 AND visitor = $2 \
+             AND received_at >= $3 AND received_at <= $4 AND affiliate_id IS NOT NULL AND duplicate_of IS NULL \
+             ORDER BY received_at {order}, click_id {order} LIMIT 1"
+        );
+        let row: Option<(String, String, i64)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(visitor).bind(from).bind(to).fetch_optional(&mut *conn).await?;
+        if let Some((click_id, affiliate_id, received_at)) = row.filter(|r| out.iter().all(|c| c.click_id != r.0)) {
+            out.push(VisitorClick { click_id, affiliate_id, received_at });
+        }
+    }
+    Ok(out)
 }
 
 /// A click as the merchant API shows it.

@@ -133,7 +133,9 @@ pub struct Binding {
 /// A visitor behind a click: their referral clicks around the payment and their recent purchases.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Visitor {
-    /// Referral clicks received in the span `visitor_span` names.
+    /// The visitor's first and last referral clicks within each cookie window that applies
+    /// (`visitor_span`): all first- and last-click can credit. `decide` counts a click only
+    /// within the window of the campaign it applies.
     pub clicks: Vec<VisitorClick>,
     /// Conversions of this visitor's clicks in the last `REPEAT_VISITOR_WINDOW_MS`.
     pub recent_purchases: i64,

@@ -50,9 +50,9 @@ pub fn within_window(clicked_at: i64, paid_at: i64, window_days: i64) -> bool {
 }
 
 /// The span of a visitor's clicks that may compete for a payment at `paid_at` under a
-/// `window_days` cookie window (a day past the payment, for clocks that differ).
+/// `window_days` cookie window: exactly the clicks [`within_window`] counts.
 pub fn visitor_span(paid_at: i64, window_days: i64) -> (i64, i64) {
-    (paid_at.saturating_sub(window_days.saturating_mul(DAY_MS)), paid_at.saturating_add(DAY_MS))
+    (paid_at.saturating_sub(window_days.saturating_mul(DAY_MS)), paid_at.saturating_add(CLOCK_SKEW_MS))
 }
 
 /// A referral click of one visitor: when, and for which affiliate.
@@ -144,6 +144,14 @@ mod tests {
         assert!(!within_window(T0 - 30 * DAY_MS - 1, T0, 30));
         assert!(within_window(T0 + 60_000, T0, 30), "edge clock a minute ahead");
         assert!(!within_window(T0 + 3_600_000, T0, 30), "a click after the payment does not count");
+    }
+
+    #[test]
+    fn the_visitor_span_is_the_window() {
+        let (from, to) = visitor_span(T0, 30);
+        for at in [from - 1, from, T0, to, to + 1] {
+            assert_eq!((from..=to).contains(&at), within_window(at, T0, 30), "a click at {at}");
+        }
     }
 
     #[test]

@@ -3,14 +3,14 @@
 //! campaigns they name, and the visitors behind their clicks. Reads only: which link wins and
 //! what follows is `domain/attribution/decide.rs`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use payref_shared::client_reference::{self, ParsedReference};
 use serde_json::json;
 use sqlx::AnyConnection;
 
 use crate::domain::attribution::{
-    Affiliate, Binding, Facts, Lead, Link, Links, Metadata, Payment, REPEAT_VISITOR_WINDOW_MS, Visitor, visitor_span,
+    Affiliate, Binding, Facts, Lead, Link, Links, Metadata, Payment, REPEAT_VISITOR_WINDOW_MS, Visitor, VisitorClick, visitor_span,
 };
 use crate::domain::campaign::CampaignRules;
 use crate::domain::lead;
@@ -171,9 +171,9 @@ async fn by_lead_email(
     Ok(Some((link, Lead { visitor: found.visitor, visitor_emails: found.visitor_emails })))
 }
 
-/// The visitors behind the links' stored clicks: their referral clicks within the widest
-/// cookie window of the campaigns that name them, those clicks' affiliates, and their recent
-/// purchases.
+/// The visitors behind the links' stored clicks: their first and last referral clicks within
+/// each cookie window of the campaigns that name them (a bounded read however many clicks a
+/// visitor made), those clicks' affiliates, and their recent purchases.
 async fn visitors(
     conn: &mut AnyConnection,
     known: &mut Known<'_>,
@@ -181,21 +181,24 @@ async fn visitors(
     links: &Links,
     now: i64,
 ) -> Result<BTreeMap<String, Visitor>, StorageError> {
-    let mut windows: BTreeMap<String, i64> = BTreeMap::new();
+    let mut windows: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
     for link in [links.reference.as_ref(), links.metadata.as_ref(), links.lead.as_ref().map(|(l, _)| l)].into_iter().flatten() {
         let visitor = link.click.as_ref().and_then(|c| c.visitor.clone());
         let rules = known.affiliates.get(&link.affiliate_id).and_then(|a| known.campaigns.get(&a.campaign_id));
         if let (Some(visitor), Some(rules)) = (visitor, rules) {
-            let window = windows.entry(visitor).or_default();
-            *window = (*window).max(rules.cookie_window_days);
+            windows.entry(visitor).or_default().insert(rules.cookie_window_days);
         }
     }
     let mut out = BTreeMap::new();
-    for (visitor, window) in windows {
-        let (from, to) = visitor_span(p.paid_at, window);
-        let clicks = clicks::visitor_clicks(conn, known.merchant_id, &visitor, from, to).await?;
-        for click in &clicks {
-            known.by_id(conn, &click.affiliate_id).await?;
+    for (visitor, days) in windows {
+        let mut clicks: Vec<VisitorClick> = Vec::new();
+        for window in days {
+            for click in clicks::visitor_first_and_last(conn, known.merchant_id, &visitor, visitor_span(p.paid_at, window)).await? {
+                if clicks.iter().all(|c| c.click_id != click.click_id) {
+                    known.by_id(conn, &click.affiliate_id).await?;
+                    clicks.push(click);
+                }
+            }
         }
         let since = now - REPEAT_VISITOR_WINDOW_MS;
         let recent_purchases = conversions::visitor_purchases(conn, known.merchant_id, p.livemode, &visitor, since).await?;
