@@ -5,7 +5,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::list::Listing;
 use super::page::{Page, PageRequest};
-use super::{StorageError, flag};
+use super::{Livemode, StorageError, flag};
 use crate::domain::ids::new_id;
 
 /// An adjustment to record.
@@ -52,26 +52,31 @@ pub async fn insert(conn: &mut AnyConnection, a: &NewAdjustment<'_>, now: i64) -
     Ok((done.rows_affected() == 1).then_some(id))
 }
 
-/// An adjustment as the merchant API shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An entry against a commission already approved or paid, as stored and as the merchant API
+/// shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "CommissionAdjustment")]
 pub struct AdjustmentRow {
     /// `adj_…`.
     pub id: String,
+    /// Always `commission_adjustment`.
+    pub object: String,
     /// The commission adjusted.
     pub commission_id: String,
     /// Its affiliate.
     pub affiliate_id: String,
-    /// Test or live mode (0/1).
-    pub livemode: i64,
-    /// Minor units; negative takes back.
+    /// Test or live mode.
+    #[sqlx(try_from = "i64")]
+    pub livemode: Livemode,
+    /// Minor units; negative takes commission back.
     pub amount: i64,
-    /// Lowercase ISO currency.
+    /// Lowercase ISO 4217 currency.
     pub currency: String,
-    /// Why.
+    /// Why (e.g. the refund and how much of the payment it returned).
     pub reason: String,
     /// The Stripe event it came from.
     pub stripe_event_id: String,
-    /// Settled by a payout, UTC epoch ms.
+    /// Settled by a payout, UTC epoch ms; null while it still counts against the next one.
     pub settled_at: Option<i64>,
     /// The payout that settled it.
     pub payout_reference: Option<String>,
@@ -81,7 +86,7 @@ pub struct AdjustmentRow {
 
 /// The merchant's commission adjustments, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT id, commission_id, affiliate_id, livemode, amount, currency, reason, stripe_event_id, settled_at, payout_reference, created_at \
+    select: "SELECT id, 'commission_adjustment' AS object, commission_id, affiliate_id, livemode, amount, currency, reason, stripe_event_id, settled_at, payout_reference, created_at \
              FROM commission_adjustments",
     table: "commission_adjustments",
     created: "created_at",

@@ -4,34 +4,40 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::list::Listing;
 use super::page::{Page, PageRequest};
-use super::{StorageError, flag};
+use super::{Livemode, StorageError, flag};
 
-/// A customer's binding.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A Stripe customer credited to an affiliate (their later payments follow the binding), as
+/// stored with what Stripe reported of their subscription, and as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Customer")]
 pub struct CustomerRow {
-    /// Stripe's `cus_…`.
-    pub stripe_customer_id: String,
-    /// Test or live mode (0/1).
-    pub livemode: i64,
-    /// The affiliate credited with the customer.
+    /// Stripe's `cus_…` id.
+    pub id: String,
+    /// Always `customer`.
+    pub object: String,
+    /// Test or live mode.
+    #[sqlx(try_from = "i64")]
+    pub livemode: Livemode,
+    /// The affiliate the customer is bound to.
     pub affiliate_id: String,
-    /// How the binding was made (an attribution method).
+    /// How the binding was made: `client_reference_id`, `lead_email`…
     pub method: String,
     /// The click behind it, when there was one.
     pub click_id: Option<String>,
-    /// The Stripe object whose attribution made it (`cs_…`, `in_…`, `cus_…`).
+    /// The Stripe object whose attribution made it (`cs_…`, `in_…`).
     pub source_object_id: String,
-    /// Bound, UTC epoch ms.
+    /// Bound at, UTC epoch ms.
     pub created_at: i64,
-    /// The customer's latest subscription's status, when Stripe reported one.
+    /// The status of the customer's latest subscription (`active`, `trialing`, `canceled`…),
+    /// when Stripe reported one.
     pub subscription_status: Option<String>,
-    /// When that subscription was canceled, UTC epoch ms.
+    /// When the customer canceled (or set the subscription to end), UTC epoch ms.
     pub canceled_at: Option<i64>,
 }
 
 /// Bound customers with what Stripe reported of their subscription, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT c.stripe_customer_id, c.livemode, c.affiliate_id, c.method, c.click_id, c.source_object_id, c.created_at, \
+    select: "SELECT c.stripe_customer_id AS id, 'customer' AS object, c.livemode, c.affiliate_id, c.method, c.click_id, c.source_object_id, c.created_at, \
              s.subscription_status, s.canceled_at FROM customers c LEFT JOIN stripe_customers s \
              ON s.merchant_id = c.merchant_id AND s.livemode = c.livemode AND s.customer_id = c.stripe_customer_id",
     table: "customers",

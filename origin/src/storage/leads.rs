@@ -56,24 +56,28 @@ pub async fn insert_many(conn: &mut AnyConnection, rows: &[NewLead], created_at:
     Ok(inserted)
 }
 
-/// A lead as the merchant API shows it (never the email or its hash).
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An identified visitor, as the merchant API shows it (payref keeps only a keyed hash of the
+/// email, and never shows it).
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Lead")]
 pub struct LeadRow {
     /// `led_…`.
     pub id: String,
+    /// Always `lead`.
+    pub object: String,
     /// The site.
     pub site_id: String,
     /// The click the visitor carried.
     pub click_id: String,
-    /// The affiliate of that click, when it is stored and named one.
+    /// That click's affiliate, when known.
     pub affiliate_id: Option<String>,
-    /// Received at the edge, UTC epoch ms.
-    pub received_at: i64,
+    /// Received at the edge (UTC epoch ms).
+    pub created_at: i64,
 }
 
 /// The merchant's leads with their click's affiliate, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT l.id, l.site_id, l.click_id, k.affiliate_id, l.received_at FROM leads l \
+    select: "SELECT l.id, 'lead' AS object, l.site_id, l.click_id, k.affiliate_id, l.received_at AS created_at FROM leads l \
              LEFT JOIN clicks k ON k.merchant_id = l.merchant_id AND k.click_id = l.click_id",
     table: "leads",
     created: "l.received_at",

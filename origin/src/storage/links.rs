@@ -7,28 +7,31 @@ use super::list::Listing;
 use super::page::{Page, PageRequest};
 use crate::domain::ids::new_id;
 
-/// A link as stored.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// An affiliate redirect link, as stored and as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Link")]
 pub struct LinkRow {
     /// `lnk_…`.
     pub id: String,
+    /// Always `link`.
+    pub object: String,
     /// The site whose edge serves it.
     pub site_id: String,
     /// The affiliate credited.
     pub affiliate_id: String,
-    /// Unique within the site.
+    /// `/r/{slug}` on the edge; unique within the site.
     pub slug: String,
-    /// Where visitors go.
+    /// Where visitors are sent (with the referral added).
     pub destination_url: String,
-    /// Created, UTC epoch ms.
+    /// Created at (UTC epoch ms).
     pub created_at: i64,
-    /// Last changed, UTC epoch ms.
+    /// Last changed (UTC epoch ms).
     pub updated_at: i64,
 }
 
 /// The merchant's links, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT id, site_id, affiliate_id, slug, destination_url, created_at, updated_at FROM links",
+    select: "SELECT id, 'link' AS object, site_id, affiliate_id, slug, destination_url, created_at, updated_at FROM links",
     table: "links",
     created: "created_at",
     id: "id",

@@ -128,3 +128,19 @@ pub async fn begin_write(pool: &AnyPool) -> Result<sqlx::Transaction<'static, sq
 pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }
+
+/// Test (`false`) or live (`true`) mode, read from its stored flag and shown as a boolean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::NewType)]
+pub struct Livemode(pub bool);
+
+impl TryFrom<i64> for Livemode {
+    type Error = String;
+
+    fn try_from(stored: i64) -> Result<Self, Self::Error> {
+        match stored {
+            0 => Ok(Self(false)),
+            1 => Ok(Self(true)),
+            other => Err(format!("a stored mode flag is {other}, not 0 or 1")),
+        }
+    }
+}

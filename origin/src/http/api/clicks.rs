@@ -18,7 +18,7 @@ use crate::storage::StorageError;
 use crate::storage::audit::{self, Entry};
 use crate::storage::clicks::{self, ClickFilter, ClickRow};
 use crate::storage::event_redaction;
-use crate::storage::leads::{self, LeadRow};
+use crate::storage::leads::{self, LeadRow as Lead};
 
 /// A referral visit.
 #[derive(Debug, Object)]
@@ -63,36 +63,6 @@ impl From<ClickRow> for Click {
             country: r.country,
             device: r.device,
             repeat_of: r.duplicate_of,
-            created_at: r.received_at,
-        }
-    }
-}
-
-/// An identified visitor (payref keeps only a keyed hash of the email).
-#[derive(Debug, Object)]
-pub struct Lead {
-    /// `led_…`.
-    pub id: String,
-    /// Always `lead`.
-    pub object: String,
-    /// The site.
-    pub site_id: String,
-    /// The click the visitor carried.
-    pub click_id: String,
-    /// That click's affiliate, when known.
-    pub affiliate_id: Option<String>,
-    /// Received at the edge (UTC epoch ms).
-    pub created_at: i64,
-}
-
-impl From<LeadRow> for Lead {
-    fn from(r: LeadRow) -> Self {
-        Self {
-            id: r.id,
-            object: "lead".into(),
-            site_id: r.site_id,
-            click_id: r.click_id,
-            affiliate_id: r.affiliate_id,
             created_at: r.received_at,
         }
     }

@@ -1,58 +1,15 @@
 //! `/v1/customers`: Stripe customers bound to the affiliate who brought them, and how.
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Object, OpenApi};
 
 use super::list::ListOf;
 use super::page_request;
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
-use crate::storage::customers::{self, CustomerRow};
-
-/// A Stripe customer credited to an affiliate: their later payments follow the binding.
-#[derive(Debug, Object)]
-pub struct Customer {
-    /// Stripe's `cus_…` id.
-    pub id: String,
-    /// Always `customer`.
-    pub object: String,
-    /// Test or live mode.
-    pub livemode: bool,
-    /// The affiliate the customer is bound to.
-    pub affiliate_id: String,
-    /// How the binding was made: `client_reference_id`, `lead_email`…
-    pub method: String,
-    /// The click behind it, when there was one.
-    pub click_id: Option<String>,
-    /// The Stripe object whose attribution made it (`cs_…`, `in_…`).
-    pub source_object_id: String,
-    /// Bound at, UTC epoch ms.
-    pub created_at: i64,
-    /// The status of the customer's latest subscription (`active`, `trialing`, `canceled`…),
-    /// when Stripe reported one.
-    pub subscription_status: Option<String>,
-    /// When the customer canceled (or set the subscription to end), UTC epoch ms.
-    pub canceled_at: Option<i64>,
-}
-
-impl From<CustomerRow> for Customer {
-    fn from(r: CustomerRow) -> Self {
-        Self {
-            id: r.stripe_customer_id,
-            object: "customer".into(),
-            livemode: r.livemode != 0,
-            affiliate_id: r.affiliate_id,
-            method: r.method,
-            click_id: r.click_id,
-            source_object_id: r.source_object_id,
-            created_at: r.created_at,
-            subscription_status: r.subscription_status,
-            canceled_at: r.canceled_at,
-        }
-    }
-}
+use crate::storage::customers::{self, CustomerRow as Customer};
 
 /// Bound customers.
 #[derive(Debug, Default)]

@@ -11,44 +11,8 @@ use crate::domain::link::check_destination;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::http::{AppState, State};
-use crate::storage::links::{self, LinkRow, NewLink, Updated};
+use crate::storage::links::{self, LinkRow as Link, NewLink, Updated};
 use crate::storage::{affiliates, sites};
-
-/// An affiliate redirect link.
-#[derive(Debug, Object)]
-pub struct Link {
-    /// `lnk_…`.
-    pub id: String,
-    /// Always `link`.
-    pub object: String,
-    /// The site whose edge serves it.
-    pub site_id: String,
-    /// The affiliate credited.
-    pub affiliate_id: String,
-    /// `/r/{slug}` on the edge; unique within the site.
-    pub slug: String,
-    /// Where visitors are sent (with the referral added).
-    pub destination_url: String,
-    /// Created at (UTC epoch ms).
-    pub created_at: i64,
-    /// Last changed (UTC epoch ms).
-    pub updated_at: i64,
-}
-
-impl From<LinkRow> for Link {
-    fn from(r: LinkRow) -> Self {
-        Self {
-            id: r.id,
-            object: "link".into(),
-            site_id: r.site_id,
-            affiliate_id: r.affiliate_id,
-            slug: r.slug,
-            destination_url: r.destination_url,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
 
 /// A new link.
 #[derive(Debug, Object)]

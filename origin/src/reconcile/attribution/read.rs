@@ -39,7 +39,7 @@ pub async fn facts<'p>(
     };
     let binding = binding.map(|b| Binding {
         evidence: json!({
-            "customer": b.stripe_customer_id,
+            "customer": b.id,
             "bound_by": b.method,
             "bound_at": b.created_at,
             "bound_from": b.source_object_id,
