@@ -3,9 +3,9 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::StorageError;
 use super::list::Listing;
 use super::page::{Page, PageRequest};
+use super::{JsonText, StorageError};
 use crate::domain::ids::new_id;
 
 /// Who made a change.
@@ -69,30 +69,32 @@ pub async fn record(conn: &mut AnyConnection, e: &Entry<'_>, now: i64) -> Result
     Ok(())
 }
 
-/// An entry as stored.
-#[derive(Debug, Clone)]
+/// One recorded change, as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "AuditEvent")]
 pub struct AuditRow {
     /// `aud_…`.
     pub id: String,
-    /// e.g. `commission`.
+    /// Always `audit_event`.
+    pub object: String,
+    /// The kind of object changed, e.g. `commission`.
     pub object_type: String,
-    /// The object's id.
+    /// Its id.
     pub object_id: String,
-    /// e.g. `commission.approved`.
+    /// What happened, e.g. `commission.approved`, `conversion.attributed`.
     pub action: String,
-    /// Who, in its stored form.
+    /// Who: `api_key:key_…`, `stripe:evt_…`, `system:hold` or `cli`.
     pub actor: String,
-    /// JSON object.
-    pub detail: serde_json::Value,
-    /// When, UTC epoch ms.
+    /// Why and on what evidence.
+    #[sqlx(try_from = "String")]
+    pub detail: JsonText,
+    /// When (UTC epoch ms).
     pub created_at: i64,
 }
 
-type Row = (String, String, String, String, String, String, i64);
-
 /// The merchant's audit trail, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT id, object_type, object_id, action, actor, detail, created_at FROM audit_events",
+    select: "SELECT id, 'audit_event' AS object, object_type, object_id, action, actor, detail, created_at FROM audit_events",
     table: "audit_events",
     created: "created_at",
     id: "id",
@@ -100,10 +102,5 @@ pub const LIST: Listing = Listing {
 
 /// A page of the merchant's audit trail, newest first, optionally about one object.
 pub async fn list(pool: &AnyPool, merchant_id: &str, object_id: Option<&str>, page: &PageRequest) -> Result<Page<AuditRow>, StorageError> {
-    let rows: Page<Row> =
-        LIST.query().filter("merchant_id = {}", merchant_id).filter_some("object_id = {}", object_id).page(pool, page).await?;
-    rows.try_map(|r| {
-        let detail = serde_json::from_str(&r.5).map_err(|e| StorageError::Corrupt(format!("audit detail of {}: {e}", r.0)))?;
-        Ok(AuditRow { id: r.0, object_type: r.1, object_id: r.2, action: r.3, actor: r.4, detail, created_at: r.6 })
-    })
+    LIST.query().filter("merchant_id = {}", merchant_id).filter_some("object_id = {}", object_id).page(pool, page).await
 }

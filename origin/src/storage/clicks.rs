@@ -2,9 +2,9 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::StorageError;
 use super::list::Listing;
 use super::page::{Page, PageRequest, placeholder_list, values_rows};
+use super::{JsonText, StorageError};
 use crate::domain::attribution::{Click, VisitorClick};
 use crate::domain::click::Seen;
 
@@ -140,36 +140,41 @@ pub async fn visitor_first_and_last(
     Ok(out)
 }
 
-/// A click as the merchant API shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A referral visit, as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Click")]
 pub struct ClickRow {
-    /// The click id.
-    pub click_id: String,
-    /// The site's id.
+    /// The click id (also inside `client_reference_id`).
+    pub id: String,
+    /// Always `click`.
+    pub object: String,
+    /// The site it landed on.
     pub site_id: String,
-    /// The affiliate the code named, when it named one.
+    /// The affiliate the code named, when it names one of yours.
     pub affiliate_id: Option<String>,
     /// The referral code as sent.
     pub code: String,
     /// Landing page.
     pub landing_url: String,
-    /// `document.referrer`.
+    /// The page the visitor came from.
     pub referrer: String,
-    /// `utm_*` as a JSON object.
-    pub utm: String,
-    /// Country.
+    /// `utm_*` parameters.
+    #[sqlx(try_from = "String")]
+    pub utm: JsonText,
+    /// ISO 3166 country from the edge.
     pub country: Option<String>,
-    /// Device class.
+    /// desktop, mobile or tablet.
     pub device: Option<String>,
-    /// The counted click this one repeats.
-    pub duplicate_of: Option<String>,
-    /// Received at the edge, UTC epoch ms.
-    pub received_at: i64,
+    /// Set on a repeat (same visitor and code within 24 hours): the counted click it repeats.
+    pub repeat_of: Option<String>,
+    /// Received at the edge (UTC epoch ms).
+    pub created_at: i64,
 }
 
 /// The merchant's clicks, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT click_id, site_id, affiliate_id, code, landing_url, referrer, utm, country, device, duplicate_of, received_at FROM clicks",
+    select: "SELECT click_id AS id, 'click' AS object, site_id, affiliate_id, code, landing_url, referrer, utm, country, device, \
+             duplicate_of AS repeat_of, received_at AS created_at FROM clicks",
     table: "clicks",
     created: "received_at",
     id: "click_id",

@@ -129,6 +129,18 @@ pub fn flag(b: bool) -> i64 {
     i64::from(b)
 }
 
+/// A JSON document stored as text (`utm_*` parameters, an audit entry's detail), shown as
+/// JSON; text that does not parse (never written by payref) shows as `{}`.
+#[derive(Debug, Clone, PartialEq, poem_openapi::NewType)]
+#[oai(from_parameter = false, from_multipart = false, to_header = false)]
+pub struct JsonText(pub poem_openapi::types::Any<serde_json::Value>);
+
+impl From<String> for JsonText {
+    fn from(stored: String) -> Self {
+        Self(poem_openapi::types::Any(serde_json::from_str(&stored).unwrap_or_else(|_| serde_json::json!({}))))
+    }
+}
+
 /// Test (`false`) or live (`true`) mode, read from its stored flag and shown as a boolean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::NewType)]
 pub struct Livemode(pub bool);

@@ -1,51 +1,14 @@
 //! `/v1/audit_events`: the trail of attribution decisions and status changes, and who made them.
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Any;
-use poem_openapi::{Object, OpenApi};
 
 use super::list::{ListOf, page_in};
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
-use crate::storage::audit::{self, AuditRow};
-
-/// One recorded change.
-#[derive(Debug, Object)]
-pub struct AuditEvent {
-    /// `aud_…`.
-    pub id: String,
-    /// Always `audit_event`.
-    pub object: String,
-    /// The kind of object changed, e.g. `commission`.
-    pub object_type: String,
-    /// Its id.
-    pub object_id: String,
-    /// What happened, e.g. `commission.approved`, `conversion.attributed`.
-    pub action: String,
-    /// Who: `api_key:key_…`, `stripe:evt_…`, `system:hold` or `cli`.
-    pub actor: String,
-    /// Why and on what evidence.
-    pub detail: Any<serde_json::Value>,
-    /// When (UTC epoch ms).
-    pub created_at: i64,
-}
-
-impl From<AuditRow> for AuditEvent {
-    fn from(r: AuditRow) -> Self {
-        Self {
-            id: r.id,
-            object: "audit_event".into(),
-            object_type: r.object_type,
-            object_id: r.object_id,
-            action: r.action,
-            actor: r.actor,
-            detail: Any(r.detail),
-            created_at: r.created_at,
-        }
-    }
-}
+use crate::storage::audit::{self, AuditRow as AuditEvent};
 
 /// The audit trail.
 #[derive(Debug, Default)]

@@ -3,7 +3,6 @@
 
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use poem_openapi::types::Any;
 use poem_openapi::{Object, OpenApi};
 use serde_json::json;
 
@@ -16,57 +15,9 @@ use crate::http::error::{ApiError, ApiFailure};
 use crate::now_ms;
 use crate::storage::StorageError;
 use crate::storage::audit::{self, Entry};
-use crate::storage::clicks::{self, ClickFilter, ClickRow};
+use crate::storage::clicks::{self, ClickFilter, ClickRow as Click};
 use crate::storage::event_redaction;
 use crate::storage::leads::{self, LeadRow as Lead};
-
-/// A referral visit.
-#[derive(Debug, Object)]
-pub struct Click {
-    /// The click id (also inside `client_reference_id`).
-    pub id: String,
-    /// Always `click`.
-    pub object: String,
-    /// The site it landed on.
-    pub site_id: String,
-    /// The affiliate the code named, when it names one of yours.
-    pub affiliate_id: Option<String>,
-    /// The referral code as sent.
-    pub code: String,
-    /// Landing page.
-    pub landing_url: String,
-    /// The page the visitor came from.
-    pub referrer: String,
-    /// `utm_*` parameters.
-    pub utm: Any<serde_json::Value>,
-    /// ISO 3166 country from the edge.
-    pub country: Option<String>,
-    /// desktop, mobile or tablet.
-    pub device: Option<String>,
-    /// Set on a repeat (same visitor and code within 24 hours): the counted click it repeats.
-    pub repeat_of: Option<String>,
-    /// Received at the edge (UTC epoch ms).
-    pub created_at: i64,
-}
-
-impl From<ClickRow> for Click {
-    fn from(r: ClickRow) -> Self {
-        Self {
-            id: r.click_id,
-            object: "click".into(),
-            site_id: r.site_id,
-            affiliate_id: r.affiliate_id,
-            code: r.code,
-            landing_url: r.landing_url,
-            referrer: r.referrer,
-            utm: Any(serde_json::from_str(&r.utm).unwrap_or_else(|_| json!({}))),
-            country: r.country,
-            device: r.device,
-            repeat_of: r.duplicate_of,
-            created_at: r.received_at,
-        }
-    }
-}
 
 /// Whose data to erase: the email, or the sha256 of the trimmed, lowercased email.
 #[derive(Debug, Object)]
