@@ -38,6 +38,7 @@ pub fn after_refund(original: i64, paid: i64, refunded: i64) -> i64 {
 
 wire_enum!(
     /// What became of a conversion's payment.
+    #[oai(rename = "ConversionStatus")]
     PaymentStatus {
         /// Paid, nothing refunded.
         Paid = "paid",

@@ -1,11 +1,12 @@
 //! Types and rules of the affiliate program, free of I/O.
 
-/// A closed set of values with one stored and wire form each.
+/// A closed set of values with one stored and wire form each: the same text in the database,
+/// in the API (and its OpenAPI schema) and in CSV.
 macro_rules! wire_enum {
     ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
         $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-        pub enum $name { $($(#[$vm])* $variant),+ }
+        pub enum $name { $($(#[$vm])* #[oai(rename = $text)] $variant),+ }
 
         impl $name {
             /// The stored and wire form.
@@ -16,6 +17,15 @@ macro_rules! wire_enum {
             /// Parses the stored and wire form.
             pub fn parse(s: &str) -> Option<Self> {
                 match s { $($text => Some(Self::$variant),)+ _ => None }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+
+            /// Reads the stored form (a row's column).
+            fn try_from(stored: String) -> Result<Self, String> {
+                Self::parse(&stored).ok_or_else(|| format!("{stored:?} is not a {}", stringify!($name)))
             }
         }
     };

@@ -6,13 +6,13 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use super::commissions::Commission;
 use crate::domain::commission::CommissionAction;
 use crate::http::auth::{ApiKey, Caller};
 use crate::http::error::{ApiError, ApiFailure};
 use crate::http::{AppState, State};
 use crate::now_ms;
 use crate::storage::StorageError;
+use crate::storage::commissions::CommissionRow as Commission;
 use crate::storage::commissions::{self, Action, Outcome};
 
 /// Denying a commission.

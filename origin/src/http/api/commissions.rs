@@ -1,113 +1,15 @@
 //! `/v1/commissions`: list and read commissions (acting on them is `commission_actions.rs`).
 
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
 
 use super::list::{ListOf, page_in};
 use crate::domain::commission::CommissionStatus;
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
-use crate::storage::commissions::{self, CommissionFilter, CommissionRow};
-
-/// Where a commission stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename = "CommissionStatus", rename_all = "snake_case")]
-pub enum Status {
-    /// Awaiting approval or the end of its hold.
-    Pending,
-    /// Owed.
-    Approved,
-    /// Paid out.
-    Paid,
-    /// Refused, with the reason.
-    Denied,
-    /// Taken back.
-    Reversed,
-}
-
-impl From<Status> for CommissionStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Pending => Self::Pending,
-            Status::Approved => Self::Approved,
-            Status::Paid => Self::Paid,
-            Status::Denied => Self::Denied,
-            Status::Reversed => Self::Reversed,
-        }
-    }
-}
-
-/// A commission owed (or once owed) to an affiliate for one conversion.
-#[derive(Debug, Object)]
-pub struct Commission {
-    /// `com_…`.
-    pub id: String,
-    /// Always `commission`.
-    pub object: String,
-    /// Test or live mode.
-    pub livemode: bool,
-    /// The conversion that earned it.
-    pub conversion_id: String,
-    /// The Stripe object paid.
-    pub stripe_object_id: String,
-    /// The affiliate owed.
-    pub affiliate_id: String,
-    /// The affiliate's referral code.
-    pub affiliate_code: String,
-    /// Rate applied, basis points (0 for a flat amount).
-    pub rate_bps: i64,
-    /// Minor units of `currency`.
-    pub amount: i64,
-    /// Lowercase ISO 4217 currency.
-    pub currency: String,
-    /// pending, approved, paid, denied or reversed.
-    pub status: String,
-    /// Why it was denied or reversed.
-    pub reason: Option<String>,
-    /// A held commission approves itself at this moment (UTC epoch ms).
-    pub hold_until: Option<i64>,
-    /// Approved at (UTC epoch ms).
-    pub approved_at: Option<i64>,
-    /// Paid at (UTC epoch ms).
-    pub paid_at: Option<i64>,
-    /// Your reference for the payout.
-    pub payout_reference: Option<String>,
-    /// Why it is held (`dispute du_…` while the buyer's dispute is open): a held commission
-    /// is neither approved nor paid until the hold lifts.
-    pub held_by: Option<String>,
-    /// Created at (UTC epoch ms).
-    pub created_at: i64,
-    /// Last changed (UTC epoch ms).
-    pub updated_at: i64,
-}
-
-impl From<CommissionRow> for Commission {
-    fn from(r: CommissionRow) -> Self {
-        Self {
-            id: r.id,
-            object: "commission".into(),
-            livemode: r.livemode,
-            conversion_id: r.conversion_id,
-            stripe_object_id: r.stripe_object_id,
-            affiliate_id: r.affiliate_id,
-            affiliate_code: r.affiliate_code,
-            rate_bps: r.rate_bps,
-            amount: r.amount,
-            currency: r.currency,
-            status: r.status.as_str().into(),
-            reason: r.reason,
-            hold_until: r.hold_until,
-            approved_at: r.approved_at,
-            paid_at: r.paid_at,
-            payout_reference: r.payout_reference,
-            held_by: r.held_by,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
+use crate::storage::commissions::{self, CommissionFilter, CommissionRow as Commission};
 
 /// Commissions.
 #[derive(Debug, Default)]
@@ -125,7 +27,7 @@ impl CommissionsApi {
         /// Live (`true`) or test (`false`, the default) data.
         livemode: Query<Option<bool>>,
         /// Only commissions with this status.
-        status: Query<Option<Status>>,
+        status: Query<Option<CommissionStatus>>,
         /// Only this affiliate's.
         affiliate_id: Query<Option<String>>,
         /// Created at or after (UTC epoch ms).

@@ -2,7 +2,7 @@
 
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
 use super::list::{ListOf, page_in};
 use crate::domain::commission::PaymentStatus;
@@ -10,42 +10,6 @@ use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
 use crate::storage::conversions::{self, ConversionFilter, ConversionRow};
-
-/// What became of a conversion's payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum ConversionStatus {
-    /// Paid, nothing refunded.
-    Paid,
-    /// Part of it refunded.
-    PartiallyRefunded,
-    /// Refunded in full.
-    Refunded,
-    /// The buyer disputed the charge.
-    Disputed,
-}
-
-impl From<ConversionStatus> for PaymentStatus {
-    fn from(s: ConversionStatus) -> Self {
-        match s {
-            ConversionStatus::Paid => Self::Paid,
-            ConversionStatus::PartiallyRefunded => Self::PartiallyRefunded,
-            ConversionStatus::Refunded => Self::Refunded,
-            ConversionStatus::Disputed => Self::Disputed,
-        }
-    }
-}
-
-impl From<PaymentStatus> for ConversionStatus {
-    fn from(s: PaymentStatus) -> Self {
-        match s {
-            PaymentStatus::Paid => Self::Paid,
-            PaymentStatus::PartiallyRefunded => Self::PartiallyRefunded,
-            PaymentStatus::Refunded => Self::Refunded,
-            PaymentStatus::Disputed => Self::Disputed,
-        }
-    }
-}
 
 /// One Stripe payment attributed to an affiliate.
 #[derive(Debug, Object)]
@@ -65,7 +29,7 @@ pub struct Conversion {
     /// How the affiliate was found: `client_reference_id`, `customer_binding`, `lead_email`…
     pub attribution_method: String,
     /// The payment's state: paid, partially_refunded, refunded or disputed.
-    pub status: ConversionStatus,
+    pub status: PaymentStatus,
     /// Commissionable amount (paid, less tax and shipping), minor units.
     pub amount: i64,
     /// Paid in all (tax and shipping included), minor units.
@@ -102,7 +66,7 @@ impl From<ConversionRow> for Conversion {
             affiliate_code: r.affiliate_code,
             click_id: r.click_id,
             attribution_method: r.attribution_method,
-            status: PaymentStatus::parse(&r.status).unwrap_or(PaymentStatus::Paid).into(),
+            status: PaymentStatus::parse(&r.status).unwrap_or(PaymentStatus::Paid),
             amount: r.amount,
             amount_paid: r.amount_paid,
             amount_refunded: r.amount_refunded,
@@ -140,7 +104,7 @@ impl ConversionsApi {
         /// Only this affiliate's conversions.
         affiliate_id: Query<Option<String>>,
         /// Only conversions in this state.
-        status: Query<Option<ConversionStatus>>,
+        status: Query<Option<PaymentStatus>>,
         /// Created at or after (UTC epoch ms).
         created_gte: Query<Option<i64>>,
         /// Created before (UTC epoch ms).

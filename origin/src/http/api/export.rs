@@ -9,10 +9,9 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Binary;
 use poem_openapi::{ApiResponse, OpenApi};
 
+use crate::domain::commission::{CommissionStatus, PaymentStatus};
 use crate::domain::csv::{iso_utc, push_int, push_text};
 use crate::http::State;
-use crate::http::api::commissions::Status;
-use crate::http::api::conversions::ConversionStatus;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
 use crate::storage::commissions::{self, CommissionFilter, CommissionRow};
@@ -46,7 +45,7 @@ fn commission_line(line: &mut String, r: &CommissionRow) {
     push_text(line, &r.id);
     line.push(',');
     line.push_str(&iso_utc(r.created_at));
-    line.push_str(if r.livemode { ",true," } else { ",false," });
+    line.push_str(if r.livemode.0 { ",true," } else { ",false," });
     line.push_str(r.status.as_str());
     for text in [&r.affiliate_id, &r.affiliate_code, &r.conversion_id, &r.stripe_object_id] {
         line.push(',');
@@ -190,7 +189,7 @@ impl ExportApi {
         /// Live (`true`) or test (`false`, the default) data.
         livemode: Query<Option<bool>>,
         /// Only this status.
-        status: Query<Option<Status>>,
+        status: Query<Option<CommissionStatus>>,
         /// Only this affiliate's.
         affiliate_id: Query<Option<String>>,
         /// Created at or after (UTC epoch ms).
@@ -227,7 +226,7 @@ impl ExportApi {
         /// Only this affiliate's.
         affiliate_id: Query<Option<String>>,
         /// Only conversions in this state.
-        status: Query<Option<ConversionStatus>>,
+        status: Query<Option<PaymentStatus>>,
         /// Created at or after (UTC epoch ms).
         created_gte: Query<Option<i64>>,
         /// Created before (UTC epoch ms).

@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, AnyExecutor, AnyPool};
 use super::conversions::NewConversion;
 use super::list::Listing;
 use super::page::{Page, PageRequest};
-use super::{StorageError, flag};
+use super::{Livemode, StorageError, flag};
 use crate::domain::commission::CommissionStatus;
 use crate::domain::ids::new_id;
 
@@ -14,13 +14,18 @@ mod actions;
 
 pub use actions::{Action, Outcome, apply, release_held, set_held, settle_unapproved};
 
-/// A commission as the merchant API shows it.
-#[derive(Debug, Clone)]
+/// A commission owed (or once owed) to an affiliate for one conversion, as the merchant API
+/// shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Commission")]
 pub struct CommissionRow {
     /// `com_…`.
     pub id: String,
+    /// Always `commission`.
+    pub object: String,
     /// Test or live mode.
-    pub livemode: bool,
+    #[sqlx(try_from = "i64")]
+    pub livemode: Livemode,
     /// The conversion that earned it.
     pub conversion_id: String,
     /// The Stripe object paid.
@@ -29,89 +34,43 @@ pub struct CommissionRow {
     pub affiliate_id: String,
     /// The affiliate's referral code.
     pub affiliate_code: String,
-    /// Rate applied, basis points (0 for flat amounts).
+    /// Rate applied, basis points (0 for a flat amount).
     pub rate_bps: i64,
     /// Minor units of `currency`.
     pub amount: i64,
-    /// Lowercase ISO currency.
+    /// Lowercase ISO 4217 currency.
     pub currency: String,
     /// Where it stands.
+    #[sqlx(try_from = "String")]
     pub status: CommissionStatus,
     /// Why it was denied or reversed.
     pub reason: Option<String>,
-    /// A held commission approves itself at this moment, UTC epoch ms.
+    /// A held commission approves itself at this moment (UTC epoch ms).
     pub hold_until: Option<i64>,
-    /// Approved at.
+    /// Approved at (UTC epoch ms).
     pub approved_at: Option<i64>,
-    /// Paid at.
+    /// Paid at (UTC epoch ms).
     pub paid_at: Option<i64>,
-    /// The merchant's reference for the payout (transfer id, invoice number).
+    /// Your reference for the payout.
     pub payout_reference: Option<String>,
-    /// Why it is held (an open dispute): neither approved nor paid until the hold lifts.
+    /// Why it is held (`dispute du_…` while the buyer's dispute is open): a held commission
+    /// is neither approved nor paid until the hold lifts.
     pub held_by: Option<String>,
-    /// Created at.
+    /// Created at (UTC epoch ms).
     pub created_at: i64,
-    /// Last changed.
+    /// Last changed (UTC epoch ms).
     pub updated_at: i64,
-}
-
-/// A row as selected by [`SELECT`], in its order.
-#[derive(Debug, sqlx::FromRow)]
-struct Row {
-    id: String,
-    livemode: i64,
-    conversion_id: String,
-    stripe_object_id: String,
-    affiliate_id: String,
-    affiliate_code: String,
-    rate_bps: i64,
-    amount: i64,
-    currency: String,
-    status: String,
-    reason: Option<String>,
-    hold_until: Option<i64>,
-    approved_at: Option<i64>,
-    paid_at: Option<i64>,
-    payout_reference: Option<String>,
-    held_by: Option<String>,
-    created_at: i64,
-    updated_at: i64,
 }
 
 /// The merchant's commissions with their payment and affiliate, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT m.id, m.livemode, m.conversion_id, v.stripe_object_id, m.affiliate_id, a.code AS affiliate_code, m.rate_bps, m.amount, \
+    select: "SELECT m.id, 'commission' AS object, m.livemode, m.conversion_id, v.stripe_object_id, m.affiliate_id, a.code AS affiliate_code, m.rate_bps, m.amount, \
              m.currency, m.status, m.reason, m.hold_until, m.approved_at, m.paid_at, m.payout_reference, m.held_by, m.created_at, m.updated_at \
              FROM commissions m JOIN conversions v ON v.id = m.conversion_id JOIN affiliates a ON a.id = m.affiliate_id",
     table: "commissions",
     created: "m.created_at",
     id: "m.id",
 };
-
-fn from_row(r: Row) -> Result<CommissionRow, StorageError> {
-    let status =
-        CommissionStatus::parse(&r.status).ok_or_else(|| StorageError::Corrupt(format!("commission {} status {:?}", r.id, r.status)))?;
-    Ok(CommissionRow {
-        id: r.id,
-        livemode: r.livemode != 0,
-        conversion_id: r.conversion_id,
-        stripe_object_id: r.stripe_object_id,
-        affiliate_id: r.affiliate_id,
-        affiliate_code: r.affiliate_code,
-        rate_bps: r.rate_bps,
-        amount: r.amount,
-        currency: r.currency,
-        status,
-        reason: r.reason,
-        hold_until: r.hold_until,
-        approved_at: r.approved_at,
-        paid_at: r.paid_at,
-        payout_reference: r.payout_reference,
-        held_by: r.held_by,
-        created_at: r.created_at,
-        updated_at: r.updated_at,
-    })
-}
 
 /// Filters of a commission listing; test and live data never mix.
 #[derive(Debug, Clone, Default)]
@@ -135,8 +94,7 @@ pub async fn list(
     f: &CommissionFilter,
     page: &PageRequest,
 ) -> Result<Page<CommissionRow>, StorageError> {
-    let rows: Page<Row> = LIST
-        .query()
+    LIST.query()
         .filter("m.merchant_id = {}", merchant_id)
         .filter("m.livemode = {}", f.livemode)
         .filter_some("m.status = {}", f.status.map(CommissionStatus::as_str))
@@ -144,13 +102,12 @@ pub async fn list(
         .filter_some("m.created_at >= {}", f.created_gte)
         .filter_some("m.created_at < {}", f.created_lt)
         .page(pool, page)
-        .await?;
-    rows.try_map(from_row)
+        .await
 }
 
 /// One of the merchant's commissions.
 pub async fn get(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<CommissionRow>, StorageError> {
-    LIST.get::<Row>(conn, merchant_id, id).await?.map(from_row).transpose()
+    LIST.get(conn, merchant_id, id).await
 }
 
 /// Stores the commission a newly recorded conversion earns; returns its id.
