@@ -6,7 +6,7 @@ use sqlx::{AnyConnection, AnyPool};
 
 use super::list::Listing;
 use super::page::{Page, PageRequest};
-use super::{StorageError, flag};
+use super::{Flags, Livemode, StorageError, flag};
 use crate::domain::commission::{CommissionStatus, PaymentStatus};
 use crate::domain::ids::new_id;
 
@@ -129,46 +129,54 @@ pub async fn customer_has_converted(
     Ok(row.is_some())
 }
 
-/// A conversion with its commission, as the merchant API shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// One Stripe payment attributed to an affiliate, with its commission, as the merchant API
+/// shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Conversion")]
 pub struct ConversionRow {
     /// `cnv_…`.
     pub id: String,
-    /// Test or live mode (0/1).
-    pub livemode: i64,
-    /// The Stripe object paid.
+    /// Test or live mode.
+    #[sqlx(try_from = "i64")]
+    pub livemode: Livemode,
+    /// The Stripe object paid (`cs_…`).
     pub stripe_object_id: String,
     /// The affiliate credited.
     pub affiliate_id: String,
     /// The affiliate's referral code.
     pub affiliate_code: String,
-    /// The click it came from.
+    /// The recorded click the sale came from, when known.
     pub click_id: Option<String>,
-    /// How the affiliate was found.
+    /// How the affiliate was found: `client_reference_id`, `customer_binding`, `lead_email`…
     pub attribution_method: String,
-    /// paid, partially_refunded, refunded, disputed.
-    pub status: String,
-    /// Commissionable amount, minor units.
+    /// The payment's state: paid, partially_refunded, refunded or disputed.
+    #[sqlx(try_from = "String")]
+    pub status: PaymentStatus,
+    /// Commissionable amount (paid, less tax and shipping), minor units.
     pub amount: i64,
-    /// Paid in all, minor units.
+    /// Paid in all (tax and shipping included), minor units.
     pub amount_paid: i64,
     /// Refunded so far, minor units.
     pub amount_refunded: i64,
-    /// Lowercase ISO currency.
+    /// Lowercase ISO 4217 currency.
     pub currency: String,
-    /// The Stripe customer.
+    /// The Stripe customer who paid, when known.
     pub customer_id: Option<String>,
-    /// Commission earned, minor units.
+    /// Commission, minor units of `currency`.
     pub commission_amount: i64,
     /// Rate applied, basis points.
     pub commission_rate_bps: i64,
-    /// Commission status.
-    pub commission_status: String,
-    /// open, won or lost once disputed.
+    /// pending, approved, paid, denied or reversed.
+    #[sqlx(try_from = "String")]
+    pub commission_status: CommissionStatus,
+    /// The buyer's dispute, when there is one: open, won or lost.
     pub dispute_status: Option<String>,
-    /// Comma-separated review flags.
-    pub review_flags: Option<String>,
-    /// When recorded, UTC epoch ms.
+    /// Why the sale deserves a look before its commission is approved (`fast_purchase`: paid
+    /// within seconds of the click; `repeat_visitor`: many purchases from one visitor). A
+    /// flagged commission is never approved automatically.
+    #[sqlx(try_from = "Option<String>")]
+    pub review_flags: Flags,
+    /// Recorded at, UTC epoch milliseconds.
     pub created_at: i64,
 }
 

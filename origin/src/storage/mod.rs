@@ -141,6 +141,17 @@ impl From<String> for JsonText {
     }
 }
 
+/// Review flags, stored comma-separated (`None`: none) and shown as a list.
+#[derive(Debug, Clone, Default, PartialEq, Eq, poem_openapi::NewType)]
+#[oai(from_parameter = false, from_multipart = false, to_header = false)]
+pub struct Flags(pub Vec<String>);
+
+impl From<Option<String>> for Flags {
+    fn from(stored: Option<String>) -> Self {
+        Self(stored.as_deref().unwrap_or("").split(',').filter(|f| !f.is_empty()).map(str::to_owned).collect())
+    }
+}
+
 /// Test (`false`) or live (`true`) mode, read from its stored flag and shown as a boolean.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::NewType)]
 pub struct Livemode(pub bool);

@@ -72,7 +72,7 @@ fn conversion_line(line: &mut String, r: &ConversionRow) {
     push_text(line, &r.id);
     line.push(',');
     line.push_str(&iso_utc(r.created_at));
-    line.push_str(if r.livemode != 0 { ",true" } else { ",false" });
+    line.push_str(if r.livemode.0 { ",true" } else { ",false" });
     for text in [&r.affiliate_id, &r.affiliate_code, &r.stripe_object_id] {
         line.push(',');
         push_text(line, text);
@@ -90,9 +90,9 @@ fn conversion_line(line: &mut String, r: &ConversionRow) {
     line.push(',');
     push_int(line, r.commission_rate_bps);
     line.push(',');
-    push_text(line, &r.commission_status);
+    push_text(line, r.commission_status.as_str());
     line.push(',');
-    push_text(line, &r.status);
+    push_text(line, r.status.as_str());
     for n in [r.amount_paid, r.amount_refunded] {
         line.push(',');
         push_int(line, n);
