@@ -2,47 +2,57 @@
 
 use sqlx::AnyPool;
 
-use super::super::StorageError;
 use super::super::list::Listing;
 use super::super::page::{Page, PageRequest};
+use super::super::{Livemode, StorageError};
 
-/// Where an event stands, as the merchant API shows it.
-#[derive(Debug, Clone, sqlx::FromRow)]
+/// A Stripe event as payref received and processed it, as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "StripeEvent")]
 pub struct EventRow {
-    /// `evt_…`.
-    pub event_id: String,
-    /// Test or live mode (0/1).
-    pub livemode: i64,
+    /// Stripe's `evt_…` id.
+    pub id: String,
+    /// Always `stripe_event`.
+    pub object: String,
     /// Stripe's event type.
+    #[oai(rename = "type")]
     pub event_type: String,
+    /// Test or live mode.
+    #[sqlx(try_from = "i64")]
+    pub livemode: Livemode,
+    /// pending, processed or parked.
+    #[sqlx(try_from = "String")]
+    pub status: EventState,
+    /// Processing attempts made.
+    pub attempts: i64,
+    /// What processing came to (e.g. `attributed`, `not_attributed: …`, `ignored: …`).
+    pub outcome: Option<String>,
+    /// The last failure, while pending or parked.
+    pub last_error: Option<String>,
     /// Received, UTC epoch ms.
     pub received_at: i64,
     /// Processed, UTC epoch ms.
     pub processed_at: Option<i64>,
-    /// Parked (gave up), UTC epoch ms.
+    /// Parked, UTC epoch ms.
     pub parked_at: Option<i64>,
-    /// Attempts made.
-    pub attempts: i64,
-    /// When the next attempt is due, while pending.
-    pub next_attempt_at: i64,
-    /// The last failure.
-    pub last_error: Option<String>,
-    /// What processing came to.
-    pub outcome: Option<String>,
+    /// Next attempt due, UTC epoch ms (pending events only).
+    pub next_attempt_at: Option<i64>,
 }
 
-/// Which events to list.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Where an event stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, poem_openapi::Enum)]
+#[oai(rename = "StripeEventStatus", rename_all = "snake_case")]
 pub enum EventState {
-    /// Waiting for (another) attempt.
+    /// Stored, waiting for its (next) attempt.
     Pending,
-    /// Done.
+    /// Applied; see `outcome`.
     Processed,
-    /// Given up on until retried.
+    /// Failed too often or could not be parsed; see `last_error`. Retry it once fixed.
     Parked,
 }
 
 impl EventState {
+    /// The condition that selects events in this state.
     fn condition(self) -> &'static str {
         match self {
             Self::Pending => "processed_at IS NULL AND parked_at IS NULL",
@@ -50,12 +60,32 @@ impl EventState {
             Self::Parked => "parked_at IS NOT NULL",
         }
     }
+
+    /// The wire form.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::Processed => "processed",
+            Self::Parked => "parked",
+        }
+    }
+}
+
+impl TryFrom<String> for EventState {
+    type Error = String;
+
+    fn try_from(computed: String) -> Result<Self, String> {
+        [Self::Pending, Self::Processed, Self::Parked].into_iter().find(|s| s.as_str() == computed).ok_or(computed)
+    }
 }
 
 /// The columns of an [`EventRow`], in its order.
 macro_rules! event_columns {
     () => {
-        "event_id, livemode, event_type, received_at, processed_at, parked_at, attempts, next_attempt_at, last_error, outcome"
+        "event_id AS id, 'stripe_event' AS object, event_type, livemode, \
+         CASE WHEN processed_at IS NOT NULL THEN 'processed' WHEN parked_at IS NOT NULL THEN 'parked' ELSE 'pending' END AS status, \
+         attempts, outcome, last_error, received_at, processed_at, parked_at, \
+         CASE WHEN processed_at IS NULL AND parked_at IS NULL THEN next_attempt_at END AS next_attempt_at"
     };
 }
 
