@@ -1,36 +1,17 @@
 //! Affiliates: status and the rules for their contact fields.
 
-/// Whether an affiliate earns commissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AffiliateStatus {
-    /// Earns commissions.
-    Active,
-    /// Temporarily earns nothing; keeps history.
-    Paused,
-    /// Excluded for good; keeps history.
-    Banned,
-}
-
-impl AffiliateStatus {
-    /// The stored and wire form.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Active => "active",
-            Self::Paused => "paused",
-            Self::Banned => "banned",
-        }
+wire_enum!(
+    /// Whether an affiliate earns commissions.
+    #[oai(rename = "Status")]
+    AffiliateStatus {
+        /// Earns commissions.
+        Active = "active",
+        /// Temporarily earns nothing; keeps history.
+        Paused = "paused",
+        /// Excluded for good; keeps history.
+        Banned = "banned",
     }
-
-    /// Parses the stored and wire form.
-    pub fn parse(s: &str) -> Option<Self> {
-        match s {
-            "active" => Some(Self::Active),
-            "paused" => Some(Self::Paused),
-            "banned" => Some(Self::Banned),
-            _ => None,
-        }
-    }
-}
+);
 
 /// A plausible email address: one `@` with text on both sides, a dot in the domain, no
 /// whitespace, at most 254 characters. Deliverability is the mail system's business.

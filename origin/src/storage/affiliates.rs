@@ -9,55 +9,43 @@ use crate::domain::affiliate::AffiliateStatus;
 use crate::domain::attribution::Affiliate;
 use crate::domain::ids::new_id;
 
-/// An affiliate as stored.
-#[derive(Debug, Clone)]
+/// An affiliate of the merchant, as stored and as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Affiliate")]
 pub struct AffiliateRow {
     /// `aff_…`.
     pub id: String,
-    /// The campaign whose rules apply.
-    pub campaign_id: String,
+    /// Always `affiliate`.
+    pub object: String,
     /// Referral code, unique within the merchant.
     pub code: String,
     /// Display name.
     pub name: String,
+    /// The campaign whose rules apply.
+    pub campaign_id: String,
     /// Contact email (also used to spot self-referrals).
     pub email: Option<String>,
     /// Where payouts go.
     pub payout_email: Option<String>,
     /// active, paused or banned.
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    pub status: AffiliateStatus,
     /// Rate overriding the campaign's, basis points.
-    pub commission_bps_override: Option<i64>,
-    /// Created, UTC epoch ms.
+    pub commission_bps: Option<i64>,
+    /// Created at, UTC epoch ms.
     pub created_at: i64,
     /// Last changed, UTC epoch ms.
     pub updated_at: i64,
 }
 
-type Row = (String, String, String, String, Option<String>, Option<String>, String, Option<i64>, i64, i64);
-
 /// The merchant's affiliates, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT id, campaign_id, code, name, email, payout_email, status, commission_bps_override, created_at, updated_at FROM affiliates",
+    select: "SELECT id, 'affiliate' AS object, code, name, campaign_id, email, payout_email, status, commission_bps_override AS commission_bps, \
+             created_at, updated_at FROM affiliates",
     table: "affiliates",
     created: "created_at",
     id: "id",
 };
-
-fn from_row(r: Row) -> AffiliateRow {
-    AffiliateRow {
-        id: r.0,
-        campaign_id: r.1,
-        code: r.2,
-        name: r.3,
-        email: r.4,
-        payout_email: r.5,
-        status: r.6,
-        commission_bps_override: r.7,
-        created_at: r.8,
-        updated_at: r.9,
-    }
-}
 
 /// What creating an affiliate needs.
 #[derive(Debug, Clone)]
@@ -141,13 +129,12 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewAffiliate, now: 
 
 /// One of the merchant's affiliates.
 pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<AffiliateRow>, StorageError> {
-    Ok(LIST.get::<Row>(pool, merchant_id, id).await?.map(from_row))
+    LIST.get(pool, merchant_id, id).await
 }
 
 /// A page of the merchant's affiliates, newest first, optionally of one status.
 pub async fn list(pool: &AnyPool, merchant_id: &str, status: Option<&str>, page: &PageRequest) -> Result<Page<AffiliateRow>, StorageError> {
-    let rows: Page<Row> = LIST.query().filter("merchant_id = {}", merchant_id).filter_some("status = {}", status).page(pool, page).await?;
-    Ok(rows.map(from_row))
+    LIST.query().filter("merchant_id = {}", merchant_id).filter_some("status = {}", status).page(pool, page).await
 }
 
 /// Applies `patch`; `None` when the merchant has no such affiliate.

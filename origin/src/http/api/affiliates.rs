@@ -3,7 +3,7 @@
 use payref_shared::ReferralCode;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 
 use super::DeletedObject;
 use super::list::{ListOf, page_in};
@@ -12,74 +12,7 @@ use crate::domain::commission::BPS_WHOLE;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::http::{AppState, State};
-use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow, Deleted, NewAffiliate};
-
-/// Whether an affiliate earns commissions.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum Status {
-    /// Earns commissions.
-    Active,
-    /// Earns nothing for now.
-    Paused,
-    /// Excluded for good.
-    Banned,
-}
-
-impl From<Status> for AffiliateStatus {
-    fn from(s: Status) -> Self {
-        match s {
-            Status::Active => Self::Active,
-            Status::Paused => Self::Paused,
-            Status::Banned => Self::Banned,
-        }
-    }
-}
-
-/// An affiliate of the merchant.
-#[derive(Debug, Object)]
-pub struct Affiliate {
-    /// `aff_…`.
-    pub id: String,
-    /// Always `affiliate`.
-    pub object: String,
-    /// Referral code, unique within the merchant.
-    pub code: String,
-    /// Display name.
-    pub name: String,
-    /// The campaign whose rules apply.
-    pub campaign_id: String,
-    /// Contact email.
-    pub email: Option<String>,
-    /// Where payouts go.
-    pub payout_email: Option<String>,
-    /// active, paused or banned.
-    pub status: String,
-    /// Rate overriding the campaign's, basis points.
-    pub commission_bps: Option<i64>,
-    /// Created at, UTC epoch ms.
-    pub created_at: i64,
-    /// Last changed, UTC epoch ms.
-    pub updated_at: i64,
-}
-
-impl From<AffiliateRow> for Affiliate {
-    fn from(r: AffiliateRow) -> Self {
-        Self {
-            id: r.id,
-            object: "affiliate".into(),
-            code: r.code,
-            name: r.name,
-            campaign_id: r.campaign_id,
-            email: r.email,
-            payout_email: r.payout_email,
-            status: r.status,
-            commission_bps: r.commission_bps_override,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
+use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow as Affiliate, Deleted, NewAffiliate};
 
 /// A new affiliate. `code`, `name` and `campaign_id` are required; they are checked by
 /// payref rather than the schema so that the error names the missing field.
@@ -111,7 +44,7 @@ pub struct UpdateAffiliate {
     /// Where payouts go.
     pub payout_email: Option<String>,
     /// Status.
-    pub status: Option<Status>,
+    pub status: Option<AffiliateStatus>,
     /// Rate overriding the campaign's, basis points.
     pub commission_bps: Option<i64>,
 }
@@ -194,7 +127,7 @@ impl AffiliatesApi {
         auth: ApiKey,
         state: State<'_>,
         /// Only affiliates with this status.
-        status: Query<Option<Status>>,
+        status: Query<Option<AffiliateStatus>>,
         /// Page size, 1–100 (default 25).
         limit: Query<Option<i64>>,
         /// Id of the last affiliate of the previous page.
@@ -203,7 +136,7 @@ impl AffiliatesApi {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
         let page = page_in(&affiliates::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let status = status.0.map(|s| AffiliateStatus::from(s).as_str());
+        let status = status.0.map(AffiliateStatus::as_str);
         let found = affiliates::list(pool, merchant, status, &page).await?;
         Ok(ListOf::page(found))
     }
@@ -234,7 +167,7 @@ impl AffiliatesApi {
             name: b.name.as_deref().map(check_name).transpose()?,
             email: check_email("email", b.email.as_deref())?,
             payout_email: check_email("payout_email", b.payout_email.as_deref())?,
-            status: b.status.map(|s| AffiliateStatus::from(s).as_str()),
+            status: b.status.map(AffiliateStatus::as_str),
             commission_bps_override: check_rate(b.commission_bps)?,
             campaign_id: b.campaign_id,
         };
