@@ -29,7 +29,7 @@ fn verify(req: &Request, state: &AppState) -> Result<(), ApiError> {
 pub async fn site_config(req: &Request, Path(site_key): Path<String>, Data(state): Data<&AppState>) -> Result<Json<SiteConfig>, ApiError> {
     verify(req, state)?;
     let site = sites::by_key(&state.db.pool, &site_key).await?.ok_or(ApiError::NotFound("no such site"))?;
-    Ok(Json(SiteConfig { site_key: site.site_key, allowed_origins: site.allowed_origins }))
+    Ok(Json(SiteConfig { site_key: site.site_key, allowed_origins: site.allowed_origins.0 }))
 }
 
 /// `GET /v1/edge/sites/{site_key}/links/{slug}`.

@@ -7,40 +7,51 @@ use super::list::Listing;
 use super::page::{Page, PageRequest};
 use crate::domain::ids::new_id;
 
-/// A site as stored.
-#[derive(Debug, Clone)]
+/// A tracked site, as stored and as the merchant API shows it.
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+#[oai(rename = "Site")]
 pub struct SiteRow {
     /// `site_…`.
     pub id: String,
-    /// Whose site.
+    /// Always `site`.
+    pub object: String,
+    /// Whose site (the API shows only the caller's own).
+    #[oai(skip)]
     pub merchant_id: String,
-    /// The public key on the tracker's tag.
+    /// The public key on the tracker's tag (`data-site`).
     pub site_key: String,
     /// Display name.
     pub name: String,
-    /// Normalised origins allowed to send clicks.
-    pub allowed_origins: Vec<String>,
-    /// Created, UTC epoch ms.
+    /// Origins whose pages may send clicks, normalised (`https://shop.example.com`); empty
+    /// means not restricted yet.
+    #[sqlx(try_from = "String")]
+    pub allowed_origins: Origins,
+    /// Created at (UTC epoch ms).
     pub created_at: i64,
-    /// Last changed, UTC epoch ms.
+    /// Last changed (UTC epoch ms).
     pub updated_at: i64,
 }
 
-type Row = (String, String, String, String, String, i64, i64);
+/// A site's allowed origins, stored as a JSON array.
+#[derive(Debug, Clone, Default, PartialEq, Eq, poem_openapi::NewType)]
+#[oai(from_parameter = false, from_multipart = false, to_header = false)]
+pub struct Origins(pub Vec<String>);
+
+impl TryFrom<String> for Origins {
+    type Error = String;
+
+    fn try_from(stored: String) -> Result<Self, String> {
+        serde_json::from_str(&stored).map(Self).map_err(|e| format!("allowed_origins {stored:?}: {e}"))
+    }
+}
 
 /// The merchant's sites, newest first.
 pub const LIST: Listing = Listing {
-    select: "SELECT id, merchant_id, site_key, name, allowed_origins, created_at, updated_at FROM sites",
+    select: "SELECT id, 'site' AS object, merchant_id, site_key, name, allowed_origins, created_at, updated_at FROM sites",
     table: "sites",
     created: "created_at",
     id: "id",
 };
-
-fn from_row(r: Row) -> Result<SiteRow, StorageError> {
-    let allowed_origins =
-        serde_json::from_str(&r.4).map_err(|e| StorageError::Corrupt(format!("site {} allowed_origins {:?}: {e}", r.0, r.4)))?;
-    Ok(SiteRow { id: r.0, merchant_id: r.1, site_key: r.2, name: r.3, allowed_origins, created_at: r.5, updated_at: r.6 })
-}
 
 fn origins_json(origins: &[String]) -> String {
     serde_json::to_string(origins).unwrap_or_else(|_| "[]".into())
@@ -77,20 +88,18 @@ pub async fn create(
 
 /// One of the merchant's sites.
 pub async fn get(conn: impl AnyExecutor<'_>, merchant_id: &str, id: &str) -> Result<Option<SiteRow>, StorageError> {
-    LIST.get::<Row>(conn, merchant_id, id).await?.map(from_row).transpose()
+    LIST.get(conn, merchant_id, id).await
 }
 
 /// A site by its public key, whoever's it is (the edge and the ingest path know only the key).
 pub async fn by_key(conn: impl AnyExecutor<'_>, site_key: &str) -> Result<Option<SiteRow>, StorageError> {
     let sql = format!("{} WHERE site_key = $1", LIST.select);
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site_key).fetch_optional(conn).await?;
-    row.map(from_row).transpose()
+    Ok(sqlx::query_as(sqlx::AssertSqlSafe(sql)).bind(site_key).fetch_optional(conn).await?)
 }
 
 /// A page of the merchant's sites, newest first.
 pub async fn list(pool: &AnyPool, merchant_id: &str, page: &PageRequest) -> Result<Page<SiteRow>, StorageError> {
-    let rows: Page<Row> = LIST.query().filter("merchant_id = {}", merchant_id).page(pool, page).await?;
-    rows.try_map(from_row)
+    LIST.query().filter("merchant_id = {}", merchant_id).page(pool, page).await
 }
 
 /// Changes a site's name and/or allowed origins; `None` when the merchant has no such site.

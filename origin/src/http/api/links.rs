@@ -56,7 +56,7 @@ async fn check_affiliate(state: &AppState, merchant: &str, id: &str) -> Result<(
 /// The site's allowed origins, or a 400 naming `site_id`.
 async fn site_origins(state: &AppState, merchant: &str, site_id: &str) -> Result<Vec<String>, ApiError> {
     let site = sites::get(&state.db.pool, merchant, site_id).await?.ok_or_else(|| invalid("site_id names no site of yours"))?;
-    Ok(site.allowed_origins)
+    Ok(site.allowed_origins.0)
 }
 
 fn slug_taken(slug: &str) -> ApiError {

@@ -9,44 +9,10 @@ use super::list::{ListOf, page_in};
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
-use crate::storage::sites::{self, SiteRow};
+use crate::storage::sites::{self, SiteRow as Site};
 
 /// Most allowed origins per site.
 pub const MAX_ORIGINS: usize = 50;
-
-/// A tracked site.
-#[derive(Debug, Object)]
-pub struct Site {
-    /// `site_…`.
-    pub id: String,
-    /// Always `site`.
-    pub object: String,
-    /// The public key on the tracker's tag (`data-site`).
-    pub site_key: String,
-    /// Display name.
-    pub name: String,
-    /// Origins whose pages may send clicks, normalised (`https://shop.example.com`); empty
-    /// means not restricted yet.
-    pub allowed_origins: Vec<String>,
-    /// Created at (UTC epoch ms).
-    pub created_at: i64,
-    /// Last changed (UTC epoch ms).
-    pub updated_at: i64,
-}
-
-impl From<SiteRow> for Site {
-    fn from(r: SiteRow) -> Self {
-        Self {
-            id: r.id,
-            object: "site".into(),
-            site_key: r.site_key,
-            name: r.name,
-            allowed_origins: r.allowed_origins,
-            created_at: r.created_at,
-            updated_at: r.updated_at,
-        }
-    }
-}
 
 /// A new site.
 #[derive(Debug, Object)]
