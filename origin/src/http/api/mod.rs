@@ -101,4 +101,35 @@ mod tests {
         assert!(spec["paths"]["/v1/commissions/bulk"]["post"].is_object());
         assert!(spec["components"]["schemas"]["CommissionStatus"].is_object());
     }
+
+    #[test]
+    fn objects_keep_their_schema_names_and_wire_forms() {
+        // The storage rows that are the API's objects, and the domain enums that are its
+        // statuses, are named as the HTTP copies they replaced were.
+        let spec: serde_json::Value = serde_json::from_str(&super::service().spec()).expect("spec is JSON");
+        let schemas = &spec["components"]["schemas"];
+        for name in [
+            "Affiliate",
+            "AuditEvent",
+            "Click",
+            "Commission",
+            "CommissionAdjustment",
+            "CommissionStatus",
+            "Conversion",
+            "ConversionStatus",
+            "Customer",
+            "Lead",
+            "Link",
+            "Site",
+            "Status",
+            "StripeEvent",
+            "StripeEventStatus",
+        ] {
+            assert!(schemas[name].is_object(), "schema {name} is missing");
+        }
+        assert_eq!(schemas["ConversionStatus"]["enum"], serde_json::json!(["paid", "partially_refunded", "refunded", "disputed"]));
+        assert_eq!(schemas["Commission"]["properties"]["livemode"]["type"], "boolean");
+        assert_eq!(schemas["StripeEvent"]["properties"]["type"]["type"], "string");
+        assert!(schemas["Site"]["properties"].get("merchant_id").is_none(), "a site never shows its merchant");
+    }
 }
