@@ -44,11 +44,6 @@ impl<T> Page<T> {
     pub fn try_map<U, E>(self, f: impl FnMut(T) -> Result<U, E>) -> Result<Page<U>, E> {
         Ok(Page { data: self.data.into_iter().map(f).collect::<Result<_, _>>()?, has_more: self.has_more })
     }
-
-    /// The same page with each row converted.
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page { data: self.data.into_iter().map(f).collect(), has_more: self.has_more }
-    }
 }
 
 impl PageRequest {

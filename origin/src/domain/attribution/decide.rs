@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::facts::{Affiliate, Click, Facts, Link, Metadata};
+use super::facts::{Affiliate, Click, Facts, Link, Links, Metadata};
 use super::{Method, VisitorClick, duration_covers, review_flags, same_email, winning_click, within_window};
 use crate::domain::affiliate::AffiliateStatus;
 use crate::domain::campaign::CampaignRules;
@@ -159,6 +159,19 @@ fn chain<'f>(f: &'f Facts<'_>) -> Option<Picked<'f>> {
         link(Method::LeadEmail, l, lead::lead_review_flags(lead.visitor.as_deref(), click_visitor, lead.visitor_emails))
     };
     reference().or_else(metadata).or_else(binding).or_else(discount).or_else(lead)
+}
+
+impl Links {
+    /// Once the `client_reference_id` and the customer's metadata are read: whether they and
+    /// the binding settle the chain, so that the links after them (a discount, a lead) cannot
+    /// change the decision ([`chain`]'s order), and the reader may stop there. `bound_to` is
+    /// the binding's affiliate when payref knows it; every link present names a known one.
+    pub fn settled(&self, bound_to: Option<&str>) -> bool {
+        self.reference.is_some()
+            || self.metadata.as_ref().is_some_and(|m| Some(m.affiliate_id.as_str()) != bound_to)
+            || bound_to.is_some()
+            || self.discount.is_some()
+    }
 }
 
 fn terms<'f>(f: &'f Facts<'_>, affiliate_id: &str) -> Option<(&'f Affiliate, &'f CampaignRules)> {

@@ -31,12 +31,6 @@ pub async fn facts<'p>(
         }
         None => (None, None),
     };
-    let links = Links {
-        reference: by_reference(conn, &mut known, p).await?,
-        metadata: by_metadata(conn, &mut known, p, metadata.as_ref()).await?,
-        discount: by_discount(conn, &mut known, p).await?,
-        lead: by_lead_email(conn, &mut known, lead_secret, p).await?,
-    };
     let binding = binding.map(|b| Binding {
         evidence: json!({
             "customer": b.id,
@@ -47,11 +41,24 @@ pub async fn facts<'p>(
         affiliate_id: b.affiliate_id,
         bound_at: b.created_at,
     });
-    let first_payment = match (p.customer_id, &binding) {
-        (Some(customer), Some(b)) => {
-            known.by_id(conn, &b.affiliate_id).await?;
-            !conversions::customer_has_converted(conn, merchant_id, p.livemode, customer).await?
+    let bound_to = match &binding {
+        Some(b) => known.by_id(conn, &b.affiliate_id).await?.then_some(b.affiliate_id.as_str()),
+        None => None,
+    };
+    // The links in the chain's order, read only until they settle it (most payments: the
+    // `client_reference_id` alone).
+    let mut links = Links { reference: by_reference(conn, &mut known, p).await?, ..Links::default() };
+    if links.reference.is_none() {
+        links.metadata = by_metadata(conn, &mut known, p, metadata.as_ref()).await?;
+        if !links.settled(bound_to) {
+            links.discount = by_discount(conn, &mut known, p).await?;
         }
+        if !links.settled(bound_to) {
+            links.lead = by_lead_email(conn, &mut known, lead_secret, p).await?;
+        }
+    }
+    let first_payment = match (p.customer_id, bound_to) {
+        (Some(customer), Some(_)) => !conversions::customer_has_converted(conn, merchant_id, p.livemode, customer).await?,
         _ => true,
     };
     let visitors = visitors(conn, &mut known, p, &links, now).await?;
@@ -86,12 +93,13 @@ impl Known<'_> {
         self.keep(conn, affiliate).await
     }
 
-    async fn by_id(&mut self, conn: &mut AnyConnection, id: &str) -> Result<(), StorageError> {
+    /// Reads an affiliate by id unless already known; whether payref knows it.
+    async fn by_id(&mut self, conn: &mut AnyConnection, id: &str) -> Result<bool, StorageError> {
         if !self.affiliates.contains_key(id) {
             let affiliate = affiliates::affiliate_ref(&mut *conn, self.merchant_id, id).await?;
             self.keep(conn, affiliate).await?;
         }
-        Ok(())
+        Ok(self.affiliates.contains_key(id))
     }
 
     /// A link to a known affiliate naming a click, which is read when payref stored it.
@@ -164,7 +172,9 @@ async fn by_lead_email(
     let Some(found) = leads::latest_click(conn, known.merchant_id, &key).await? else { return Ok(None) };
     let Some(click) = clicks::evidence(conn, known.merchant_id, &found.click_id).await? else { return Ok(None) };
     let Some(affiliate_id) = click.affiliate_id.clone() else { return Ok(None) };
-    known.by_id(conn, &affiliate_id).await?;
+    if !known.by_id(conn, &affiliate_id).await? {
+        return Ok(None);
+    }
     // The email itself is never kept: the evidence is the lead's click.
     let evidence = json!({ "lead_click_id": click.click_id });
     let link = Link { affiliate_id, named_click: Some(click.click_id.clone()), click: Some(click), evidence };
