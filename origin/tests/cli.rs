@@ -15,7 +15,7 @@ impl Cli {
     fn new(name: &str) -> Self {
         let dir = std::env::temp_dir().join(format!("payref-cli-{name}-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::create_dir_all(&dir).expect("a fresh data folder");
         Self { dir, log: std::cell::RefCell::default() }
     }
 

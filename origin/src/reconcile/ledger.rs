@@ -18,8 +18,9 @@ use super::step::{Context, Missing, Step, Stop};
 use crate::domain::commission::{CommissionStatus, PaymentStatus, after_refund, payment_status};
 use crate::storage::adjustments::{self, NewAdjustment};
 use crate::storage::audit::{self, Actor, Entry};
+use crate::storage::payment_markers::PAYMENT_UNATTRIBUTED;
 use crate::storage::refund_ledger::Ledger;
-use crate::storage::{commissions, payment_markers, refund_ledger, stripe_connections};
+use crate::storage::{commissions, refund_ledger, stripe_connections};
 use crate::stripe::event::{Charge, Dispute, Event, Refund};
 
 /// How long an event about a payment waits for the payment to be recorded (Stripe may deliver
@@ -38,7 +39,7 @@ async fn ledger_of(
     if let Some(ledger) = refund_ledger::ledger_by_payment_intent(conn, cx.merchant_id, livemode, intent).await? {
         return Ok(ledger);
     }
-    if payment_markers::is_unattributed(conn, cx.merchant_id, livemode, intent).await? {
+    if PAYMENT_UNATTRIBUTED.is_set(conn, (cx.merchant_id, livemode), intent).await? {
         return Err(Stop::Step(Step::Done(format!("not_attributed: the {what} payment was not attributed"))));
     }
     if cx.now - event.created.saturating_mul(1000) < PAYMENT_WAIT_MS {

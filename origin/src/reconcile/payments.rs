@@ -9,7 +9,8 @@ use super::step::{Context, Missing, Step, Stop};
 use crate::domain::attribution::Facts;
 use crate::domain::commission::commissionable;
 
-use crate::storage::{StorageError, discounts, payment_markers, stripe_connections};
+use crate::storage::payment_markers::{PAYMENT_UNATTRIBUTED, SUBSCRIPTION_SESSION_SEEN};
+use crate::storage::{StorageError, discounts, stripe_connections};
 use crate::stripe::event::{CheckoutSession, Event, Invoice};
 
 /// How long a subscription's invoice waits for its Checkout Session (which binds the customer)
@@ -60,7 +61,7 @@ pub async fn session_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
         return Ok(Step::RetryLater(format!("click {click} named by client_reference_id has not reached payref yet")));
     }
     if let (true, Some(sub)) = (subscription, session.subscription.as_deref()) {
-        payment_markers::session_seen(conn, cx.merchant_id, session.livemode, sub, &session.id, cx.now).await?;
+        SUBSCRIPTION_SESSION_SEEN.set(conn, (cx.merchant_id, session.livemode), sub, &session.id, cx.now).await?;
     }
     let outcome = attribution::attribute(conn, cx.merchant_id, &facts).await?;
     unattributed(conn, cx, &payment, &outcome).await?;
@@ -80,7 +81,7 @@ fn click_on_its_way<'a>(cx: Context<'_>, event: &Event, facts: &'a Facts<'_>) ->
 /// Remembers a payment no affiliate brought, so its refunds and disputes settle at once.
 async fn unattributed(conn: &mut AnyConnection, cx: Context<'_>, p: &Payment<'_>, outcome: &Outcome) -> Result<(), StorageError> {
     if let (Outcome::NotAttributed(_), Some(pi), true) = (outcome, p.payment_intent_id, p.earns) {
-        payment_markers::payment_unattributed(conn, cx.merchant_id, p.livemode, pi, p.stripe_object_id, cx.now).await?;
+        PAYMENT_UNATTRIBUTED.set(conn, (cx.merchant_id, p.livemode), pi, p.stripe_object_id, cx.now).await?;
     }
     Ok(())
 }
@@ -159,7 +160,7 @@ pub async fn invoice_paid(conn: &mut AnyConnection, cx: Context<'_>, event: &Eve
     let first_invoice = invoice.billing_reason.as_deref() == Some("subscription_create");
     let why = "a subscription's invoice waits for its checkout session";
     match invoice.subscription() {
-        Some(sub) if !payment_markers::session_of_subscription_seen(conn, cx.merchant_id, invoice.livemode, sub).await? => {
+        Some(sub) if !SUBSCRIPTION_SESSION_SEEN.is_set(conn, (cx.merchant_id, invoice.livemode), sub).await? => {
             if stripe_connections::has_api_key(conn, cx.merchant_id, invoice.livemode).await? {
                 Ok(Step::Fetch(why.into(), Missing::SessionOfSubscription { livemode: invoice.livemode, subscription: sub.to_owned() }))
             } else if first_invoice {

@@ -101,6 +101,5 @@ pub async fn list(
     affiliate_id: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<AdjustmentRow>, StorageError> {
-    let q = LIST.query().filter("merchant_id = {}", merchant_id).filter("livemode = {}", livemode);
-    q.filter_some("affiliate_id = {}", affiliate_id).page(pool, page).await
+    LIST.of(merchant_id).mode(livemode).affiliate(affiliate_id).page(pool, page).await
 }

@@ -3,7 +3,7 @@
 use sqlx::{AnyExecutor, AnyPool};
 
 use super::StorageError;
-use super::list::Listing;
+use super::list::{Deleted, Listing};
 use super::page::{Page, PageRequest};
 use crate::domain::affiliate::AffiliateStatus;
 use crate::domain::attribution::Affiliate;
@@ -121,10 +121,7 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewAffiliate, now: 
     .bind(now)
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    get(pool, merchant_id, &id).await
+    LIST.written(done, pool, merchant_id, &id).await
 }
 
 /// One of the merchant's affiliates.
@@ -134,7 +131,7 @@ pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<A
 
 /// A page of the merchant's affiliates, newest first, optionally of one status.
 pub async fn list(pool: &AnyPool, merchant_id: &str, status: Option<&str>, page: &PageRequest) -> Result<Page<AffiliateRow>, StorageError> {
-    LIST.query().filter("merchant_id = {}", merchant_id).filter_some("status = {}", status).page(pool, page).await
+    LIST.of(merchant_id).filter_some("status = {}", status).page(pool, page).await
 }
 
 /// Applies `patch`; `None` when the merchant has no such affiliate.
@@ -162,38 +159,15 @@ pub async fn update(
     .bind(id)
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    get(pool, merchant_id, id).await
+    LIST.written(done, pool, merchant_id, id).await
 }
 
-/// What deleting an affiliate came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deleted {
-    /// Removed.
-    Yes,
-    /// No such affiliate for this merchant.
-    NotFound,
-    /// It has conversions or clicks, which must keep pointing at it.
-    HasHistory,
-}
-
-/// Deletes an affiliate that has no history.
+/// Deletes an affiliate that has no history: its conversions and clicks must keep pointing at it.
 pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Deleted, StorageError> {
-    if get(pool, merchant_id, id).await?.is_none() {
-        return Ok(Deleted::NotFound);
-    }
-    let used: Option<(i64,)> = sqlx::query_as(
-        "SELECT 1 FROM conversions WHERE merchant_id = $1 AND affiliate_id = $2 \
-         UNION ALL SELECT 1 FROM clicks WHERE merchant_id = $1 AND affiliate_id = $2 LIMIT 1",
-    )
-    .bind(merchant_id)
-    .bind(id)
-    .fetch_optional(pool)
-    .await?;
-    if used.is_some() {
-        return Ok(Deleted::HasHistory);
+    let used = "SELECT 1 FROM conversions WHERE merchant_id = $1 AND affiliate_id = $2 \
+                UNION ALL SELECT 1 FROM clicks WHERE merchant_id = $1 AND affiliate_id = $2 LIMIT 1";
+    if let Some(refused) = LIST.refuse_delete(pool, merchant_id, id, used).await? {
+        return Ok(refused);
     }
     // Its links go with it: they would only redirect uncredited.
     let mut tx = super::begin_write(pool).await?;

@@ -102,5 +102,5 @@ pub const LIST: Listing = Listing {
 
 /// A page of the merchant's audit trail, newest first, optionally about one object.
 pub async fn list(pool: &AnyPool, merchant_id: &str, object_id: Option<&str>, page: &PageRequest) -> Result<Page<AuditRow>, StorageError> {
-    LIST.query().filter("merchant_id = {}", merchant_id).filter_some("object_id = {}", object_id).page(pool, page).await
+    LIST.of(merchant_id).filter_some("object_id = {}", object_id).page(pool, page).await
 }

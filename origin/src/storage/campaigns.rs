@@ -2,7 +2,7 @@
 
 use sqlx::AnyPool;
 
-use super::list::Listing;
+use super::list::{Deleted, Listing};
 use super::page::{Page, PageRequest};
 use super::{StorageError, flag};
 use crate::domain::campaign::{Approval, AttributionModel, CampaignRules, CommissionType, CurrencyAmounts, Duration};
@@ -101,7 +101,7 @@ pub async fn get(conn: impl sqlx::AnyExecutor<'_>, merchant_id: &str, id: &str) 
 
 /// A page of the merchant's campaigns, newest first.
 pub async fn list(pool: &AnyPool, merchant_id: &str, page: &PageRequest) -> Result<Page<CampaignRow>, StorageError> {
-    let rows: Page<Row> = LIST.query().filter("merchant_id = {}", merchant_id).page(pool, page).await?;
+    let rows: Page<Row> = LIST.of(merchant_id).page(pool, page).await?;
     rows.try_map(from_row)
 }
 
@@ -116,29 +116,11 @@ pub async fn update(pool: &AnyPool, merchant_id: &str, id: &str, rules: &Campaig
     Ok(done.rows_affected() > 0)
 }
 
-/// What deleting a campaign came to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Deleted {
-    /// Removed.
-    Yes,
-    /// No such campaign for this merchant.
-    NotFound,
-    /// Affiliates belong to it.
-    InUse,
-}
-
 /// Deletes a campaign no affiliate belongs to.
 pub async fn delete(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Deleted, StorageError> {
-    if get(pool, merchant_id, id).await?.is_none() {
-        return Ok(Deleted::NotFound);
-    }
-    let used: Option<(i64,)> = sqlx::query_as("SELECT 1 FROM affiliates WHERE merchant_id = $1 AND campaign_id = $2 LIMIT 1")
-        .bind(merchant_id)
-        .bind(id)
-        .fetch_optional(pool)
-        .await?;
-    if used.is_some() {
-        return Ok(Deleted::InUse);
+    let used = "SELECT 1 FROM affiliates WHERE merchant_id = $1 AND campaign_id = $2 LIMIT 1";
+    if let Some(refused) = LIST.refuse_delete(pool, merchant_id, id, used).await? {
+        return Ok(refused);
     }
     sqlx::query("DELETE FROM campaigns WHERE merchant_id = $1 AND id = $2").bind(merchant_id).bind(id).execute(pool).await?;
     Ok(Deleted::Yes)

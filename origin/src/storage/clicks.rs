@@ -195,12 +195,6 @@ pub struct ClickFilter {
 
 /// A page of the merchant's clicks, newest first.
 pub async fn list(pool: &AnyPool, merchant_id: &str, f: &ClickFilter, page: &PageRequest) -> Result<Page<ClickRow>, StorageError> {
-    LIST.query()
-        .filter("merchant_id = {}", merchant_id)
-        .filter_some("affiliate_id = {}", f.affiliate_id.as_ref())
-        .filter_some("received_at >= {}", f.received_gte)
-        .filter_some("received_at < {}", f.received_lt)
-        .only((!f.include_repeats).then_some("duplicate_of IS NULL"))
-        .page(pool, page)
-        .await
+    let q = LIST.of(merchant_id).affiliate(f.affiliate_id.as_deref()).between((f.received_gte, f.received_lt));
+    q.only((!f.include_repeats).then_some("duplicate_of IS NULL")).page(pool, page).await
 }

@@ -4,7 +4,7 @@
 
 use sqlx::{AnyConnection, AnyPool};
 
-use super::list::Listing;
+use super::list::{Listing, SalesFilter};
 use super::page::{Page, PageRequest};
 use super::{Flags, Livemode, StorageError, flag};
 use crate::domain::commission::{CommissionStatus, PaymentStatus};
@@ -191,20 +191,8 @@ pub const LIST: Listing = Listing {
     id: "v.id",
 };
 
-/// Filters of a conversion listing; test and live data never mix.
-#[derive(Debug, Clone, Default)]
-pub struct ConversionFilter {
-    /// Live (true) or test (false) data.
-    pub livemode: bool,
-    /// Only this affiliate's.
-    pub affiliate_id: Option<String>,
-    /// Only conversions in this status.
-    pub status: Option<PaymentStatus>,
-    /// Created at or after, UTC epoch ms.
-    pub created_gte: Option<i64>,
-    /// Created before, UTC epoch ms.
-    pub created_lt: Option<i64>,
-}
+/// Filters of a conversion listing.
+pub type ConversionFilter = SalesFilter<PaymentStatus>;
 
 /// A page of the merchant's conversions, newest first.
 pub async fn list_conversions(
@@ -213,13 +201,5 @@ pub async fn list_conversions(
     f: &ConversionFilter,
     page: &PageRequest,
 ) -> Result<Page<ConversionRow>, StorageError> {
-    LIST.query()
-        .filter("v.merchant_id = {}", merchant_id)
-        .filter("v.livemode = {}", f.livemode)
-        .filter_some("v.affiliate_id = {}", f.affiliate_id.as_ref())
-        .filter_some("v.status = {}", f.status.map(PaymentStatus::as_str))
-        .filter_some("v.created_at >= {}", f.created_gte)
-        .filter_some("v.created_at < {}", f.created_lt)
-        .page(pool, page)
-        .await
+    f.scope(&LIST, merchant_id).filter_some("v.status = {}", f.status.map(PaymentStatus::as_str)).page(pool, page).await
 }

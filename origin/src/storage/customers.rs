@@ -103,8 +103,7 @@ pub async fn list(
     affiliate_id: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<CustomerRow>, StorageError> {
-    let q = LIST.query().filter("c.merchant_id = {}", merchant_id).filter("c.livemode = {}", livemode);
-    q.filter_some("c.affiliate_id = {}", affiliate_id).page(pool, page).await
+    LIST.of(merchant_id).mode(livemode).affiliate(affiliate_id).page(pool, page).await
 }
 
 /// The (created_at, id) position of a customer of one mode, for `starting_after`.

@@ -92,13 +92,7 @@ pub async fn list(
     range: (Option<i64>, Option<i64>),
     page: &PageRequest,
 ) -> Result<Page<LeadRow>, StorageError> {
-    LIST.query()
-        .filter("l.merchant_id = {}", merchant_id)
-        .filter_some("k.affiliate_id = {}", affiliate_id)
-        .filter_some("l.received_at >= {}", range.0)
-        .filter_some("l.received_at < {}", range.1)
-        .page(pool, page)
-        .await
+    LIST.of(merchant_id).filter_some("k.affiliate_id = {}", affiliate_id).between(range).page(pool, page).await
 }
 
 /// The click of the most recent lead with this email key: the visit where the buyer
@@ -175,22 +169,13 @@ pub async fn erase(conn: &mut AnyConnection, merchant_id: &str, email_key: &str)
         .await?;
     let mut erased = Erased::default();
     for (click,) in &clicks {
-        sqlx::query(
-            "UPDATE conversions SET click_id = NULL WHERE merchant_id = $1 AND click_id IN \
-             (SELECT click_id FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2))",
-        )
-        .bind(merchant_id)
-        .bind(click)
-        .execute(&mut *conn)
-        .await?;
-        sqlx::query(
-            "UPDATE customers SET click_id = NULL WHERE merchant_id = $1 AND click_id IN \
-             (SELECT click_id FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2))",
-        )
-        .bind(merchant_id)
-        .bind(click)
-        .execute(&mut *conn)
-        .await?;
+        for keeper in ["conversions", "customers"] {
+            let sql = format!(
+                "UPDATE {keeper} SET click_id = NULL WHERE merchant_id = $1 AND click_id IN \
+                 (SELECT click_id FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2))"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(click).execute(&mut *conn).await?;
+        }
         let done = sqlx::query("DELETE FROM clicks WHERE merchant_id = $1 AND (click_id = $2 OR duplicate_of = $2)")
             .bind(merchant_id)
             .bind(click)

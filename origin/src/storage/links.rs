@@ -66,10 +66,7 @@ pub async fn insert(pool: &AnyPool, merchant_id: &str, new: &NewLink, now: i64) 
     .bind(now)
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    get(pool, merchant_id, &id).await
+    LIST.written(done, pool, merchant_id, &id).await
 }
 
 /// One of the merchant's links.
@@ -85,8 +82,7 @@ pub async fn list(
     site_id: Option<&str>,
     page: &PageRequest,
 ) -> Result<Page<LinkRow>, StorageError> {
-    let q = LIST.query().filter("merchant_id = {}", merchant_id);
-    q.filter_some("affiliate_id = {}", affiliate_id).filter_some("site_id = {}", site_id).page(pool, page).await
+    LIST.of(merchant_id).affiliate(affiliate_id).filter_some("site_id = {}", site_id).page(pool, page).await
 }
 
 /// What an update came to.

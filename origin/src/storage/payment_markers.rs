@@ -6,82 +6,46 @@ use sqlx::AnyConnection;
 
 use super::{StorageError, flag};
 
-/// Records that a subscription's Checkout Session was processed.
-pub async fn session_seen(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    subscription_id: &str,
-    session_id: &str,
-    now: i64,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO stripe_subscriptions (merchant_id, livemode, subscription_id, session_id, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (merchant_id, livemode, subscription_id) DO NOTHING",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(subscription_id)
-    .bind(session_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
+/// One kind of marker: a table keyed by merchant, mode and a Stripe id, naming the Stripe
+/// object that set it.
+#[derive(Debug, Clone, Copy)]
+pub struct Marker {
+    table: &'static str,
+    key: &'static str,
+    object: &'static str,
 }
 
-/// Whether a subscription's Checkout Session was processed.
-pub async fn session_of_subscription_seen(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    subscription_id: &str,
-) -> Result<bool, StorageError> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM stripe_subscriptions WHERE merchant_id = $1 AND livemode = $2 AND subscription_id = $3")
-            .bind(merchant_id)
-            .bind(flag(livemode))
-            .bind(subscription_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.is_some())
-}
+/// A subscription (the key) whose Checkout Session (the object) was processed.
+pub const SUBSCRIPTION_SESSION_SEEN: Marker = Marker { table: "stripe_subscriptions", key: "subscription_id", object: "session_id" };
 
-/// Records that a payment was processed and no affiliate brought it.
-pub async fn payment_unattributed(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    payment_intent_id: &str,
-    stripe_object_id: &str,
-    now: i64,
-) -> Result<(), StorageError> {
-    sqlx::query(
-        "INSERT INTO unattributed_payments (merchant_id, livemode, payment_intent_id, stripe_object_id, created_at) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (merchant_id, livemode, payment_intent_id) DO NOTHING",
-    )
-    .bind(merchant_id)
-    .bind(flag(livemode))
-    .bind(payment_intent_id)
-    .bind(stripe_object_id)
-    .bind(now)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
+/// A PaymentIntent (the key) processed with no affiliate bringing it, from its Checkout
+/// Session or invoice (the object).
+pub const PAYMENT_UNATTRIBUTED: Marker = Marker { table: "unattributed_payments", key: "payment_intent_id", object: "stripe_object_id" };
 
-/// Whether a payment was processed and no affiliate brought it.
-pub async fn is_unattributed(
-    conn: &mut AnyConnection,
-    merchant_id: &str,
-    livemode: bool,
-    payment_intent_id: &str,
-) -> Result<bool, StorageError> {
-    let row: Option<(i64,)> =
-        sqlx::query_as("SELECT 1 FROM unattributed_payments WHERE merchant_id = $1 AND livemode = $2 AND payment_intent_id = $3")
-            .bind(merchant_id)
-            .bind(flag(livemode))
-            .bind(payment_intent_id)
-            .fetch_optional(conn)
-            .await?;
-    Ok(row.is_some())
+impl Marker {
+    /// Sets the marker for `key`, once: a later setting keeps the first object.
+    pub async fn set(
+        &self,
+        conn: &mut AnyConnection,
+        (merchant_id, livemode): (&str, bool),
+        key: &str,
+        object_id: &str,
+        now: i64,
+    ) -> Result<(), StorageError> {
+        let Self { table, key: key_column, object } = self;
+        let sql = format!(
+            "INSERT INTO {table} (merchant_id, livemode, {key_column}, {object}, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (merchant_id, livemode, {key_column}) DO NOTHING"
+        );
+        let q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode)).bind(key);
+        q.bind(object_id).bind(now).execute(conn).await?;
+        Ok(())
+    }
+
+    /// Whether the marker is set for `key`.
+    pub async fn is_set(&self, conn: &mut AnyConnection, (merchant_id, livemode): (&str, bool), key: &str) -> Result<bool, StorageError> {
+        let sql = format!("SELECT 1 FROM {} WHERE merchant_id = $1 AND livemode = $2 AND {} = $3", self.table, self.key);
+        let q = sqlx::query_as::<_, (i64,)>(sqlx::AssertSqlSafe(sql)).bind(merchant_id).bind(flag(livemode)).bind(key);
+        Ok(q.fetch_optional(conn).await?.is_some())
+    }
 }

@@ -13,42 +13,32 @@ use super::{StorageError, flag};
 use crate::domain::campaign::CurrencyAmounts;
 
 /// One line of the payouts report: what the merchant owes an affiliate in one currency.
-#[derive(Debug, Clone)]
-pub struct PayoutDue {
+#[derive(Debug, Clone, sqlx::FromRow, poem_openapi::Object)]
+pub struct PayoutLine {
     /// The affiliate.
     pub affiliate_id: String,
-    /// Its code.
-    pub code: String,
+    /// Its referral code.
+    pub affiliate_code: String,
     /// Its name.
-    pub name: String,
-    /// Where to pay.
+    pub affiliate_name: String,
+    /// Where to pay it.
     pub payout_email: Option<String>,
-    /// Its status (a banned affiliate's approved commissions are still listed).
+    /// active, paused or banned (a banned affiliate's approved commissions are still listed).
     pub affiliate_status: String,
-    /// Lowercase ISO currency.
+    /// Lowercase ISO 4217 currency.
     pub currency: String,
-    /// What is due: approved, unpaid commissions plus open adjustments, minor units.
+    /// Due: approved, unpaid commissions plus open adjustments, minor units.
     pub amount: i64,
-    /// The open adjustments included in `amount` (negative: refunds taken back).
+    /// Open adjustments included in `amount` (negative: commission taken back after refunds).
     pub adjustments: i64,
-    /// How many commissions.
+    /// How many commissions make up `amount`.
     pub commission_count: i64,
     /// The campaign's minimum payout in this currency (0 when it sets none).
-    pub minimum: i64,
-}
-
-#[derive(Debug, sqlx::FromRow)]
-struct DueRow {
-    affiliate_id: String,
-    code: String,
-    name: String,
-    payout_email: Option<String>,
-    affiliate_status: String,
-    campaign_id: String,
-    currency: String,
-    amount: i64,
-    adjustments: i64,
-    commission_count: i64,
+    #[sqlx(default)]
+    pub minimum_payout: i64,
+    /// The affiliate's campaign, whose minimum applies.
+    #[oai(skip)]
+    pub campaign_id: String,
 }
 
 /// Approved, unpaid totals per affiliate and currency at or above the campaign's minimum payout.
@@ -57,9 +47,9 @@ pub async fn payouts_due(
     merchant_id: &str,
     livemode: bool,
     minimums: &HashMap<String, CurrencyAmounts>,
-) -> Result<Vec<PayoutDue>, StorageError> {
-    let rows: Vec<DueRow> = sqlx::query_as(
-        "SELECT x.affiliate_id, a.code, a.name, a.payout_email, a.status AS affiliate_status, a.campaign_id, x.currency, \
+) -> Result<Vec<PayoutLine>, StorageError> {
+    let rows: Vec<PayoutLine> = sqlx::query_as(
+        "SELECT x.affiliate_id, a.code AS affiliate_code, a.name AS affiliate_name, a.payout_email, a.status AS affiliate_status, a.campaign_id, x.currency, \
                 CAST(SUM(x.amount) AS BIGINT) AS amount, CAST(SUM(x.adjustment) AS BIGINT) AS adjustments, \
                 CAST(SUM(x.commission) AS BIGINT) AS commission_count \
          FROM (SELECT affiliate_id, currency, amount, 0 AS adjustment, 1 AS commission FROM commissions \
@@ -78,20 +68,9 @@ pub async fn payouts_due(
     .await?;
     Ok(rows
         .into_iter()
-        .filter_map(|r| {
-            let minimum = minimums.get(&r.campaign_id).and_then(|m| m.get(&r.currency)).copied().unwrap_or(0);
-            (r.amount > 0 && r.amount >= minimum).then_some(PayoutDue {
-                affiliate_id: r.affiliate_id,
-                code: r.code,
-                name: r.name,
-                payout_email: r.payout_email,
-                affiliate_status: r.affiliate_status,
-                currency: r.currency,
-                amount: r.amount,
-                adjustments: r.adjustments,
-                commission_count: r.commission_count,
-                minimum,
-            })
+        .filter_map(|mut line| {
+            line.minimum_payout = minimums.get(&line.campaign_id).and_then(|m| m.get(&line.currency)).copied().unwrap_or(0);
+            (line.amount > 0 && line.amount >= line.minimum_payout).then_some(line)
         })
         .collect())
 }

@@ -80,10 +80,7 @@ pub async fn create(
     .bind(now)
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    get(pool, merchant_id, &id).await
+    LIST.written(done, pool, merchant_id, &id).await
 }
 
 /// One of the merchant's sites.
@@ -99,7 +96,7 @@ pub async fn by_key(conn: impl AnyExecutor<'_>, site_key: &str) -> Result<Option
 
 /// A page of the merchant's sites, newest first.
 pub async fn list(pool: &AnyPool, merchant_id: &str, page: &PageRequest) -> Result<Page<SiteRow>, StorageError> {
-    LIST.query().filter("merchant_id = {}", merchant_id).page(pool, page).await
+    LIST.of(merchant_id).page(pool, page).await
 }
 
 /// Changes a site's name and/or allowed origins; `None` when the merchant has no such site.
@@ -122,8 +119,5 @@ pub async fn update(
     .bind(id)
     .execute(pool)
     .await?;
-    if done.rows_affected() == 0 {
-        return Ok(None);
-    }
-    get(pool, merchant_id, id).await
+    LIST.written(done, pool, merchant_id, id).await
 }

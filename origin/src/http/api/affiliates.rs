@@ -12,7 +12,8 @@ use crate::domain::commission::BPS_WHOLE;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::http::{AppState, State};
-use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow as Affiliate, Deleted, NewAffiliate};
+use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow as Affiliate, NewAffiliate};
+use crate::storage::list::Deleted;
 
 /// A new affiliate. `code`, `name` and `campaign_id` are required; they are checked by
 /// payref rather than the schema so that the error names the missing field.
@@ -117,7 +118,7 @@ impl AffiliatesApi {
             code: "code_taken",
             message: format!("code {} is already used by another affiliate", new.code),
         })?;
-        Ok(Json(created.into()))
+        Ok(Json(created))
     }
 
     /// Lists affiliates, newest first.
@@ -145,7 +146,7 @@ impl AffiliatesApi {
     #[oai(path = "/v1/affiliates/:id", method = "get")]
     async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Affiliate>, ApiFailure> {
         let found = affiliates::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?;
-        Ok(Json(found.into()))
+        Ok(Json(found))
     }
 
     /// Updates an affiliate; absent fields stay as they are.
@@ -172,7 +173,7 @@ impl AffiliatesApi {
             campaign_id: b.campaign_id,
         };
         let updated = affiliates::update(&state.db.pool, merchant, &id.0, &patch, crate::now_ms()).await?.ok_or(NO_SUCH)?;
-        Ok(Json(updated.into()))
+        Ok(Json(updated))
     }
 
     /// Deletes an affiliate without history; one with clicks or conversions is paused or banned instead.
@@ -182,7 +183,7 @@ impl AffiliatesApi {
         match affiliates::delete(&state.db.pool, &auth.0.merchant_id, &id.0).await? {
             Deleted::Yes => Ok(Json(DeletedObject { id: id.0, object: "affiliate".into(), deleted: true })),
             Deleted::NotFound => Err(NO_SUCH.into()),
-            Deleted::HasHistory => Err(ApiError::Conflict {
+            Deleted::InUse => Err(ApiError::Conflict {
                 code: "affiliate_has_history",
                 message: "this affiliate has clicks or conversions: set status to paused or banned instead".into(),
             }

@@ -12,7 +12,8 @@ use crate::domain::campaign::{Approval, AttributionModel, CampaignRules, Commiss
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
-use crate::storage::campaigns::{self, CampaignRow, Deleted};
+use crate::storage::campaigns::{self, CampaignRow};
+use crate::storage::list::Deleted;
 
 /// A campaign: how much a sale earns, for how long, and when commissions are approved.
 #[derive(Debug, Object)]

@@ -101,7 +101,7 @@ async fn act_on_one(state: &AppState, caller: &Caller, id: &str, action: Action)
     let outcome = commissions::apply(&mut tx, &caller.merchant_id, id, &action, &caller.actor, now_ms()).await?;
     tx.commit().await.map_err(StorageError::from)?;
     match outcome {
-        Outcome::Done(row) => Ok(Json((*row).into())),
+        Outcome::Done(row) => Ok(Json(*row)),
         Outcome::NotFound => Err(ApiError::NotFound("no such commission").into()),
         Outcome::Refused(message) => Err(ApiError::Conflict { code: "invalid_status", message }.into()),
     }
@@ -165,7 +165,7 @@ impl CommissionActionsApi {
                 continue;
             }
             match commissions::apply(&mut tx, &caller.merchant_id, &id, &action, &caller.actor, now).await? {
-                Outcome::Done(row) => result.updated.push((*row).into()),
+                Outcome::Done(row) => result.updated.push(*row),
                 Outcome::NotFound => result.failed.push(BulkFailure { id, code: "not_found".into(), message: "no such commission".into() }),
                 Outcome::Refused(message) => result.failed.push(BulkFailure { id, code: "invalid_status".into(), message }),
             }

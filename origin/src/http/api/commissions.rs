@@ -4,12 +4,12 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 
-use super::list::{ListOf, page_in};
+use super::list::{ListOf, page_in, sales_filter};
 use crate::domain::commission::CommissionStatus;
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
-use crate::storage::commissions::{self, CommissionFilter, CommissionRow as Commission};
+use crate::storage::commissions::{self, CommissionRow as Commission};
 
 /// Commissions.
 #[derive(Debug, Default)]
@@ -42,13 +42,7 @@ impl CommissionsApi {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
         let page = page_in(&commissions::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let filter = CommissionFilter {
-            livemode: livemode.0.unwrap_or(false),
-            status: status.0.map(Into::into),
-            affiliate_id: affiliate_id.0,
-            created_gte: created_gte.0,
-            created_lt: created_lt.0,
-        };
+        let filter = sales_filter(livemode.0, status.0, affiliate_id.0, (created_gte.0, created_lt.0));
         let found = commissions::list(pool, merchant, &filter, &page).await?;
         Ok(ListOf::page(found))
     }
@@ -57,6 +51,6 @@ impl CommissionsApi {
     #[oai(path = "/v1/commissions/:id", method = "get")]
     async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Commission>, ApiFailure> {
         let found = commissions::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(ApiError::NotFound("no such commission"))?;
-        Ok(Json(found.into()))
+        Ok(Json(found))
     }
 }

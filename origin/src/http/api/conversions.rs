@@ -4,12 +4,12 @@ use poem_openapi::OpenApi;
 use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 
-use super::list::{ListOf, page_in};
+use super::list::{ListOf, page_in, sales_filter};
 use crate::domain::commission::PaymentStatus;
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
-use crate::storage::conversions::{self, ConversionFilter, ConversionRow as Conversion};
+use crate::storage::conversions::{self, ConversionRow as Conversion};
 
 /// Conversions.
 #[derive(Debug, Default)]
@@ -42,13 +42,7 @@ impl ConversionsApi {
         let merchant = &auth.0.merchant_id;
         let pool = &state.db.pool;
         let page = page_in(&conversions::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let filter = ConversionFilter {
-            livemode: livemode.0.unwrap_or(false),
-            affiliate_id: affiliate_id.0,
-            status: status.0.map(Into::into),
-            created_gte: created_gte.0,
-            created_lt: created_lt.0,
-        };
+        let filter = sales_filter(livemode.0, status.0, affiliate_id.0, (created_gte.0, created_lt.0));
         let found = conversions::list_conversions(pool, merchant, &filter, &page).await?;
         Ok(ListOf::page(found))
     }

@@ -55,6 +55,6 @@ impl CustomersApi {
         let found = customers::get(&mut conn, &auth.0.merchant_id, livemode.0.unwrap_or(false), &id.0)
             .await?
             .ok_or(ApiError::NotFound("no such customer"))?;
-        Ok(Json(found.into()))
+        Ok(Json(found))
     }
 }

@@ -9,13 +9,14 @@ use poem_openapi::param::Query;
 use poem_openapi::payload::Binary;
 use poem_openapi::{ApiResponse, OpenApi};
 
+use super::list::sales_filter;
 use crate::domain::commission::{CommissionStatus, PaymentStatus};
 use crate::domain::csv::{iso_utc, push_int, push_text};
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::ApiFailure;
-use crate::storage::commissions::{self, CommissionFilter, CommissionRow};
-use crate::storage::conversions::{self, ConversionFilter, ConversionRow};
+use crate::storage::commissions::{self, CommissionRow};
+use crate::storage::conversions::{self, ConversionRow};
 use crate::storage::page::PageRequest;
 use crate::storage::{Db, StorageError};
 
@@ -197,13 +198,7 @@ impl ExportApi {
         /// Created before (UTC epoch ms).
         created_lt: Query<Option<i64>>,
     ) -> Result<Csv, ApiFailure> {
-        let filter = CommissionFilter {
-            livemode: livemode.0.unwrap_or(false),
-            status: status.0.map(Into::into),
-            affiliate_id: affiliate_id.0,
-            created_gte: created_gte.0,
-            created_lt: created_lt.0,
-        };
+        let filter = sales_filter(livemode.0, status.0, affiliate_id.0, (created_gte.0, created_lt.0));
         Ok(export(
             state.db.clone(),
             auth.0.merchant_id,
@@ -232,13 +227,7 @@ impl ExportApi {
         /// Created before (UTC epoch ms).
         created_lt: Query<Option<i64>>,
     ) -> Result<Csv, ApiFailure> {
-        let filter = ConversionFilter {
-            livemode: livemode.0.unwrap_or(false),
-            affiliate_id: affiliate_id.0,
-            status: status.0.map(Into::into),
-            created_gte: created_gte.0,
-            created_lt: created_lt.0,
-        };
+        let filter = sales_filter(livemode.0, status.0, affiliate_id.0, (created_gte.0, created_lt.0));
         Ok(export(
             state.db.clone(),
             auth.0.merchant_id,

@@ -86,7 +86,7 @@ impl LinksApi {
         let destination_url = check_destination(&destination, &origins).map_err(invalid)?;
         let new = NewLink { site_id, affiliate_id, slug, destination_url };
         let created = links::insert(&state.db.pool, merchant, &new, crate::now_ms()).await?.ok_or_else(|| slug_taken(&new.slug))?;
-        Ok(Json(created.into()))
+        Ok(Json(created))
     }
 
     /// Lists links, newest first.
@@ -114,7 +114,7 @@ impl LinksApi {
     /// Retrieves a link.
     #[oai(path = "/v1/links/:id", method = "get")]
     async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Link>, ApiFailure> {
-        Ok(Json(links::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?.into()))
+        Ok(Json(links::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?))
     }
 
     /// Updates a link; absent fields stay as they are.
@@ -143,7 +143,7 @@ impl LinksApi {
         )
         .await?
         {
-            Updated::Yes(row) => Ok(Json(row.into())),
+            Updated::Yes(row) => Ok(Json(row)),
             Updated::NotFound => Err(NO_SUCH.into()),
             Updated::SlugTaken => Err(slug_taken(slug.as_deref().unwrap_or_default()).into()),
         }

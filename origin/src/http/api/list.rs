@@ -7,7 +7,7 @@ use sqlx::AnyPool;
 
 use super::page_request;
 use crate::http::error::ApiError;
-use crate::storage::list::Listing;
+use crate::storage::list::{Listing, SalesFilter};
 use crate::storage::page::{Page, PageRequest};
 
 /// A page of objects, newest first.
@@ -44,4 +44,15 @@ pub async fn page_in(
     starting_after: Option<String>,
 ) -> Result<PageRequest, ApiError> {
     page_request(limit, starting_after, |id| async move { listing.position(pool, merchant_id, &id).await }).await
+}
+
+/// A commission or conversion list's filters (and its export's) as the query string gives
+/// them: test data unless `livemode` says otherwise.
+pub fn sales_filter<S>(
+    livemode: Option<bool>,
+    status: Option<S>,
+    affiliate_id: Option<String>,
+    (created_gte, created_lt): (Option<i64>, Option<i64>),
+) -> SalesFilter<S> {
+    SalesFilter { livemode: livemode.unwrap_or(false), status, affiliate_id, created_gte, created_lt }
 }

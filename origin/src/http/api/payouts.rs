@@ -9,7 +9,7 @@ use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::audit::{self, Entry};
-use crate::storage::payouts::{self, PayoutDue};
+use crate::storage::payouts::{self, PayoutLine};
 use crate::storage::{StorageError, affiliates, campaigns};
 
 /// Recording a payout.
@@ -53,48 +53,6 @@ fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
         .ok_or_else(|| ApiError::bad_request("invalid_request", format!("{field} is required")))
 }
 
-/// What is owed to one affiliate in one currency.
-#[derive(Debug, Object)]
-pub struct PayoutLine {
-    /// The affiliate.
-    pub affiliate_id: String,
-    /// Its referral code.
-    pub affiliate_code: String,
-    /// Its name.
-    pub affiliate_name: String,
-    /// Where to pay it.
-    pub payout_email: Option<String>,
-    /// active, paused or banned.
-    pub affiliate_status: String,
-    /// Lowercase ISO 4217 currency.
-    pub currency: String,
-    /// Due: approved, unpaid commissions plus open adjustments, minor units.
-    pub amount: i64,
-    /// Open adjustments included in `amount` (negative: commission taken back after refunds).
-    pub adjustments: i64,
-    /// How many commissions make up `amount`.
-    pub commission_count: i64,
-    /// The campaign's minimum payout in this currency.
-    pub minimum_payout: i64,
-}
-
-impl From<PayoutDue> for PayoutLine {
-    fn from(p: PayoutDue) -> Self {
-        Self {
-            affiliate_id: p.affiliate_id,
-            affiliate_code: p.code,
-            affiliate_name: p.name,
-            payout_email: p.payout_email,
-            affiliate_status: p.affiliate_status,
-            currency: p.currency,
-            amount: p.amount,
-            adjustments: p.adjustments,
-            commission_count: p.commission_count,
-            minimum_payout: p.minimum,
-        }
-    }
-}
-
 /// The payouts report.
 #[derive(Debug, Object)]
 pub struct PayoutReport {
@@ -126,7 +84,7 @@ impl PayoutsApi {
         let livemode = livemode.0.unwrap_or(false);
         let minimums = campaigns::min_payouts(&state.db.pool, merchant).await?;
         let lines = payouts::payouts_due(&state.db.pool, merchant, livemode, &minimums).await?;
-        Ok(Json(PayoutReport { object: "list".into(), livemode, data: lines.into_iter().map(Into::into).collect() }))
+        Ok(Json(PayoutReport { object: "list".into(), livemode, data: lines }))
     }
 
     /// Records a payout to one affiliate in one currency: every approved commission becomes

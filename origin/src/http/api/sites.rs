@@ -81,7 +81,7 @@ impl SitesApi {
         let created = sites::create(&state.db.pool, &auth.0.merchant_id, key.as_str(), &name, &origins, crate::now_ms())
             .await?
             .ok_or_else(|| ApiError::Conflict { code: "site_key_taken", message: format!("site_key {key} is already registered") })?;
-        Ok(Json(created.into()))
+        Ok(Json(created))
     }
 
     /// Lists sites, newest first.
@@ -105,7 +105,7 @@ impl SitesApi {
     /// Retrieves a site.
     #[oai(path = "/v1/sites/:id", method = "get")]
     async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<Site>, ApiFailure> {
-        Ok(Json(sites::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?.into()))
+        Ok(Json(sites::get(&state.db.pool, &auth.0.merchant_id, &id.0).await?.ok_or(NO_SUCH)?))
     }
 
     /// Updates a site's name or allowed origins.
@@ -117,6 +117,6 @@ impl SitesApi {
         let updated = sites::update(&state.db.pool, &auth.0.merchant_id, &id.0, name.as_deref(), origins.as_deref(), crate::now_ms())
             .await?
             .ok_or(NO_SUCH)?;
-        Ok(Json(updated.into()))
+        Ok(Json(updated))
     }
 }

@@ -4,7 +4,7 @@
 use sqlx::{AnyConnection, AnyExecutor, AnyPool};
 
 use super::conversions::NewConversion;
-use super::list::Listing;
+use super::list::{Listing, SalesFilter};
 use super::page::{Page, PageRequest};
 use super::{Livemode, StorageError, flag};
 use crate::domain::commission::CommissionStatus;
@@ -72,20 +72,8 @@ pub const LIST: Listing = Listing {
     id: "m.id",
 };
 
-/// Filters of a commission listing; test and live data never mix.
-#[derive(Debug, Clone, Default)]
-pub struct CommissionFilter {
-    /// Live (true) or test (false) data.
-    pub livemode: bool,
-    /// Only this status.
-    pub status: Option<CommissionStatus>,
-    /// Only this affiliate's.
-    pub affiliate_id: Option<String>,
-    /// Created at or after, UTC epoch ms.
-    pub created_gte: Option<i64>,
-    /// Created before, UTC epoch ms.
-    pub created_lt: Option<i64>,
-}
+/// Filters of a commission listing.
+pub type CommissionFilter = SalesFilter<CommissionStatus>;
 
 /// A page of the merchant's commissions, newest first.
 pub async fn list(
@@ -94,15 +82,7 @@ pub async fn list(
     f: &CommissionFilter,
     page: &PageRequest,
 ) -> Result<Page<CommissionRow>, StorageError> {
-    LIST.query()
-        .filter("m.merchant_id = {}", merchant_id)
-        .filter("m.livemode = {}", f.livemode)
-        .filter_some("m.status = {}", f.status.map(CommissionStatus::as_str))
-        .filter_some("m.affiliate_id = {}", f.affiliate_id.as_ref())
-        .filter_some("m.created_at >= {}", f.created_gte)
-        .filter_some("m.created_at < {}", f.created_lt)
-        .page(pool, page)
-        .await
+    f.scope(&LIST, merchant_id).filter_some("m.status = {}", f.status.map(CommissionStatus::as_str)).page(pool, page).await
 }
 
 /// One of the merchant's commissions.

@@ -108,8 +108,7 @@ pub async fn list(
     state: Option<EventState>,
     page: &PageRequest,
 ) -> Result<Page<EventRow>, StorageError> {
-    let q = LIST.query().filter("merchant_id = {}", merchant_id).filter("livemode = {}", livemode);
-    q.only(state.map(EventState::condition)).page(pool, page).await
+    LIST.of(merchant_id).mode(livemode).only(state.map(EventState::condition)).page(pool, page).await
 }
 
 /// One of the merchant's events.
