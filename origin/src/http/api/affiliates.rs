@@ -1,12 +1,12 @@
 //! `/v1/affiliates`: create, read, update, delete and list the merchant's affiliates.
 
 use payref_shared::ReferralCode;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::DeletedObject;
-use super::list::{ListOf, page_in};
+use super::list::list_endpoint;
 use crate::domain::affiliate::{AffiliateStatus, is_plausible_email, normalise_email};
 use crate::domain::commission::BPS_WHOLE;
 use crate::http::auth::ApiKey;
@@ -91,6 +91,18 @@ async fn check_campaign(state: &AppState, merchant: &str, campaign_id: &str) -> 
 
 const NO_SUCH: ApiError = ApiError::NotFound("no such affiliate");
 
+list_endpoint! {
+    /// The list of affiliates.
+    AffiliateListApi;
+    /// Lists affiliates, newest first.
+    GET "/v1/affiliates" => Affiliate, cursor in affiliates::LIST, "Id of the last affiliate of the previous page.";
+    filters {
+        /// Only affiliates with this status.
+        status: Option<AffiliateStatus>,
+    }
+    |pool, merchant, page| affiliates::list(pool, merchant, status.map(AffiliateStatus::as_str), page)
+}
+
 /// Affiliates.
 #[derive(Debug, Default)]
 pub struct AffiliatesApi;
@@ -119,27 +131,6 @@ impl AffiliatesApi {
             message: format!("code {} is already used by another affiliate", new.code),
         })?;
         Ok(Json(created))
-    }
-
-    /// Lists affiliates, newest first.
-    #[oai(path = "/v1/affiliates", method = "get")]
-    async fn list(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Only affiliates with this status.
-        status: Query<Option<AffiliateStatus>>,
-        /// Page size, 1–100 (default 25).
-        limit: Query<Option<i64>>,
-        /// Id of the last affiliate of the previous page.
-        starting_after: Query<Option<String>>,
-    ) -> Result<Json<ListOf<Affiliate>>, ApiFailure> {
-        let merchant = &auth.0.merchant_id;
-        let pool = &state.db.pool;
-        let page = page_in(&affiliates::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let status = status.0.map(AffiliateStatus::as_str);
-        let found = affiliates::list(pool, merchant, status, &page).await?;
-        Ok(ListOf::page(found))
     }
 
     /// Retrieves an affiliate.

@@ -2,12 +2,12 @@
 
 use std::collections::BTreeMap;
 
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::DeletedObject;
-use super::list::{ListOf, page_in};
+use super::list::list_endpoint;
 use crate::domain::campaign::{Approval, AttributionModel, CampaignRules, CommissionType, Duration};
 use crate::http::State;
 use crate::http::auth::ApiKey;
@@ -145,6 +145,15 @@ impl CampaignFields {
 
 const NO_SUCH: ApiError = ApiError::NotFound("no such campaign");
 
+list_endpoint! {
+    /// The list of campaigns.
+    CampaignListApi;
+    /// Lists campaigns, newest first.
+    GET "/v1/campaigns" => Campaign, cursor in campaigns::LIST, "Id of the last campaign of the previous page.";
+    filters {}
+    |pool, merchant, page| campaigns::list(pool, merchant, page)
+}
+
 /// Campaigns.
 #[derive(Debug, Default)]
 pub struct CampaignsApi;
@@ -166,24 +175,6 @@ impl CampaignsApi {
         let id = campaigns::insert(&state.db.pool, merchant, &rules, crate::now_ms()).await?;
         let created = campaigns::get(&state.db.pool, merchant, &id).await?.ok_or(NO_SUCH)?;
         Ok(Json(created.into()))
-    }
-
-    /// Lists campaigns, newest first.
-    #[oai(path = "/v1/campaigns", method = "get")]
-    async fn list(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Page size, 1–100 (default 25).
-        limit: Query<Option<i64>>,
-        /// Id of the last campaign of the previous page.
-        starting_after: Query<Option<String>>,
-    ) -> Result<Json<ListOf<Campaign>>, ApiFailure> {
-        let merchant = &auth.0.merchant_id;
-        let pool = &state.db.pool;
-        let page = page_in(&campaigns::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let found = campaigns::list(pool, merchant, &page).await?;
-        Ok(ListOf::page(found))
     }
 
     /// Retrieves a campaign.

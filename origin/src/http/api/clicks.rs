@@ -1,12 +1,11 @@
 //! `GET /v1/clicks` and `GET /v1/leads`: the referral visits and identified visitors the edge
 //! forwarded; `POST /v1/leads/erase`: a visitor's erasure request.
 
-use poem_openapi::param::Query;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 use serde_json::json;
 
-use super::list::{ListOf, page_in};
+use super::list::list_endpoint;
 use crate::domain::ids::new_id;
 use crate::domain::lead::{email_key, email_sha256, is_email_sha256};
 use crate::http::State;
@@ -47,70 +46,50 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_request", message)
 }
 
+list_endpoint! {
+    /// The list of clicks.
+    ClickListApi;
+    /// Lists clicks, newest first (repeats left out unless asked for).
+    GET "/v1/clicks" => Click, cursor in clicks::LIST, "Id of the last click of the previous page.";
+    filters {
+        /// Only this affiliate's clicks.
+        affiliate_id: Option<String>,
+        /// Received at or after (UTC epoch ms).
+        created_gte: Option<i64>,
+        /// Received before (UTC epoch ms).
+        created_lt: Option<i64>,
+        /// Include repeats.
+        include_repeats: Option<bool>,
+    }
+    |pool, merchant, page| {
+        let include_repeats = include_repeats.unwrap_or(false);
+        let filter = ClickFilter { affiliate_id, received_gte: created_gte, received_lt: created_lt, include_repeats };
+        async move { clicks::list(pool, merchant, &filter, page).await }
+    }
+}
+
+list_endpoint! {
+    /// The list of leads.
+    LeadListApi;
+    /// Lists leads, newest first.
+    GET "/v1/leads" => Lead, cursor in leads::LIST, "Id of the last lead of the previous page.";
+    filters {
+        /// Only leads whose click is this affiliate's.
+        affiliate_id: Option<String>,
+        /// Received at or after (UTC epoch ms).
+        created_gte: Option<i64>,
+        /// Received before (UTC epoch ms).
+        created_lt: Option<i64>,
+    }
+    |pool, merchant, page| leads::list(pool, merchant, affiliate_id.as_deref(), (created_gte, created_lt), page)
+}
+
 /// Clicks and leads.
 #[derive(Debug, Default)]
 pub struct ClicksApi;
 
 #[OpenApi]
 impl ClicksApi {
-    /// Lists clicks, newest first (repeats left out unless asked for).
-    #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/v1/clicks", method = "get")]
-    async fn list_clicks(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Only this affiliate's clicks.
-        affiliate_id: Query<Option<String>>,
-        /// Received at or after (UTC epoch ms).
-        created_gte: Query<Option<i64>>,
-        /// Received before (UTC epoch ms).
-        created_lt: Query<Option<i64>>,
-        /// Include repeats.
-        include_repeats: Query<Option<bool>>,
-        /// Page size, 1–100 (default 25).
-        limit: Query<Option<i64>>,
-        /// Id of the last click of the previous page.
-        starting_after: Query<Option<String>>,
-    ) -> Result<Json<ListOf<Click>>, ApiFailure> {
-        let merchant = &auth.0.merchant_id;
-        let pool = &state.db.pool;
-        let page = page_in(&clicks::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let filter = ClickFilter {
-            affiliate_id: affiliate_id.0,
-            received_gte: created_gte.0,
-            received_lt: created_lt.0,
-            include_repeats: include_repeats.0.unwrap_or(false),
-        };
-        let found = clicks::list(pool, merchant, &filter, &page).await?;
-        Ok(ListOf::page(found))
-    }
-
-    /// Lists leads, newest first.
-    #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/v1/leads", method = "get")]
-    async fn list_leads(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Only leads whose click is this affiliate's.
-        affiliate_id: Query<Option<String>>,
-        /// Received at or after (UTC epoch ms).
-        created_gte: Query<Option<i64>>,
-        /// Received before (UTC epoch ms).
-        created_lt: Query<Option<i64>>,
-        /// Page size, 1–100 (default 25).
-        limit: Query<Option<i64>>,
-        /// Id of the last lead of the previous page.
-        starting_after: Query<Option<String>>,
-    ) -> Result<Json<ListOf<Lead>>, ApiFailure> {
-        let merchant = &auth.0.merchant_id;
-        let pool = &state.db.pool;
-        let page = page_in(&leads::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let found = leads::list(pool, merchant, affiliate_id.0.as_deref(), (created_gte.0, created_lt.0), &page).await?;
-        Ok(ListOf::page(found))
-    }
-
     /// Erases a visitor: every lead with this email and the clicks they carried, and the
     /// buyer's personal data in every raw Stripe event that holds this email. Conversions
     /// keep their amounts but no longer name the erased clicks. Recorded in the audit trail

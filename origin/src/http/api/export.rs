@@ -1,22 +1,17 @@
-//! CSV exports of commissions and conversions, streamed: rows are read a keyset page at a time
+//! CSV exports of commissions and conversions (their operations are declared with their lists,
+//! `list.rs`), streamed: rows are read a keyset page at a time
 //! while the response is written, so an export of any size holds one page in memory.
 
 use std::io;
 
 use futures_util::stream;
 use poem::Body;
-use poem_openapi::param::Query;
+use poem_openapi::ApiResponse;
 use poem_openapi::payload::Binary;
-use poem_openapi::{ApiResponse, OpenApi};
 
-use super::list::sales_filter;
-use crate::domain::commission::{CommissionStatus, PaymentStatus};
 use crate::domain::csv::{iso_utc, push_int, push_text};
-use crate::http::State;
-use crate::http::auth::ApiKey;
-use crate::http::error::ApiFailure;
-use crate::storage::commissions::{self, CommissionRow};
-use crate::storage::conversions::{self, ConversionRow};
+use crate::storage::commissions::CommissionRow;
+use crate::storage::conversions::ConversionRow;
 use crate::storage::page::PageRequest;
 use crate::storage::{Db, StorageError};
 
@@ -31,9 +26,9 @@ pub enum Csv {
     Ok(Binary<Body>, #[oai(header = "Content-Disposition")] String),
 }
 
-const COMMISSION_HEADER: &str = "id,created_at,livemode,status,affiliate_id,affiliate_code,conversion_id,stripe_object_id,amount,currency,\
+pub const COMMISSION_HEADER: &str = "id,created_at,livemode,status,affiliate_id,affiliate_code,conversion_id,stripe_object_id,amount,currency,\
                                  rate_bps,reason,hold_until,approved_at,paid_at,payout_reference\r\n";
-const CONVERSION_HEADER: &str = "id,created_at,livemode,affiliate_id,affiliate_code,stripe_object_id,click_id,attribution_method,amount,\
+pub const CONVERSION_HEADER: &str = "id,created_at,livemode,affiliate_id,affiliate_code,stripe_object_id,click_id,attribution_method,amount,\
                                  currency,commission_amount,commission_rate_bps,commission_status,status,amount_paid,amount_refunded\r\n";
 
 fn opt_time(line: &mut String, t: Option<i64>) {
@@ -42,7 +37,7 @@ fn opt_time(line: &mut String, t: Option<i64>) {
     }
 }
 
-fn commission_line(line: &mut String, r: &CommissionRow) {
+pub fn commission_line(line: &mut String, r: &CommissionRow) {
     push_text(line, &r.id);
     line.push(',');
     line.push_str(&iso_utc(r.created_at));
@@ -69,7 +64,7 @@ fn commission_line(line: &mut String, r: &CommissionRow) {
     line.push_str("\r\n");
 }
 
-fn conversion_line(line: &mut String, r: &ConversionRow) {
+pub fn conversion_line(line: &mut String, r: &ConversionRow) {
     push_text(line, &r.id);
     line.push(',');
     line.push_str(&iso_utc(r.created_at));
@@ -112,7 +107,7 @@ struct Cursor<F> {
 }
 
 /// A row's keyset position: where the next page starts.
-trait Keyed {
+pub trait Keyed {
     fn key(&self) -> (i64, String);
 }
 
@@ -130,7 +125,7 @@ impl Keyed for ConversionRow {
 
 /// The download `name`: `header`, then every row the merchant's list gives with `filter`,
 /// fetched a page at a time with `fetch` and rendered with `render`.
-fn export<F, R, Fut>(
+pub fn export<F, R, Fut>(
     db: Db,
     merchant: String,
     filter: F,
@@ -171,70 +166,4 @@ where
 
 fn attachment(name: &str) -> String {
     format!("attachment; filename=\"{name}-{}.csv\"", &iso_utc(crate::now_ms())[..10])
-}
-
-/// CSV exports.
-#[derive(Debug, Default)]
-pub struct ExportApi;
-
-#[OpenApi]
-impl ExportApi {
-    /// Exports commissions as CSV (amounts in minor units, times in UTC ISO 8601), newest first,
-    /// with the same filters as the list.
-    #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/v1/commissions.csv", method = "get")]
-    async fn commissions_csv(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Live (`true`) or test (`false`, the default) data.
-        livemode: Query<Option<bool>>,
-        /// Only this status.
-        status: Query<Option<CommissionStatus>>,
-        /// Only this affiliate's.
-        affiliate_id: Query<Option<String>>,
-        /// Created at or after (UTC epoch ms).
-        created_gte: Query<Option<i64>>,
-        /// Created before (UTC epoch ms).
-        created_lt: Query<Option<i64>>,
-    ) -> Result<Csv, ApiFailure> {
-        let filter = sales_filter(livemode.0, status.0, affiliate_id.0, (created_gte.0, created_lt.0));
-        Ok(export(
-            state.db.clone(),
-            auth.0.merchant_id,
-            filter,
-            ("commissions", COMMISSION_HEADER),
-            |db, merchant, f, page| async move { commissions::list(&db.pool, &merchant, &f, &page).await },
-            commission_line,
-        ))
-    }
-
-    /// Exports conversions as CSV, newest first, with the same filters as the list.
-    #[allow(clippy::too_many_arguments)]
-    #[oai(path = "/v1/conversions.csv", method = "get")]
-    async fn conversions_csv(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Live (`true`) or test (`false`, the default) data.
-        livemode: Query<Option<bool>>,
-        /// Only this affiliate's.
-        affiliate_id: Query<Option<String>>,
-        /// Only conversions in this state.
-        status: Query<Option<PaymentStatus>>,
-        /// Created at or after (UTC epoch ms).
-        created_gte: Query<Option<i64>>,
-        /// Created before (UTC epoch ms).
-        created_lt: Query<Option<i64>>,
-    ) -> Result<Csv, ApiFailure> {
-        let filter = sales_filter(livemode.0, status.0, affiliate_id.0, (created_gte.0, created_lt.0));
-        Ok(export(
-            state.db.clone(),
-            auth.0.merchant_id,
-            filter,
-            ("conversions", CONVERSION_HEADER),
-            |db, merchant, f, page| async move { conversions::list_conversions(&db.pool, &merchant, &f, &page).await },
-            conversion_line,
-        ))
-    }
 }

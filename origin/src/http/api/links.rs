@@ -1,12 +1,12 @@
 //! `/v1/links`: affiliate redirect links, served by the edge at `/r/{slug}`.
 
 use payref_shared::LinkSlug;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::DeletedObject;
-use super::list::{ListOf, page_in};
+use super::list::list_endpoint;
 use crate::domain::link::check_destination;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
@@ -65,6 +65,20 @@ fn slug_taken(slug: &str) -> ApiError {
 
 const NO_SUCH: ApiError = ApiError::NotFound("no such link");
 
+list_endpoint! {
+    /// The list of links.
+    LinkListApi;
+    /// Lists links, newest first.
+    GET "/v1/links" => Link, cursor in links::LIST, "Id of the last link of the previous page.";
+    filters {
+        /// Only this affiliate's links.
+        affiliate_id: Option<String>,
+        /// Only this site's links.
+        site_id: Option<String>,
+    }
+    |pool, merchant, page| links::list(pool, merchant, affiliate_id.as_deref(), site_id.as_deref(), page)
+}
+
 /// Links.
 #[derive(Debug, Default)]
 pub struct LinksApi;
@@ -87,28 +101,6 @@ impl LinksApi {
         let new = NewLink { site_id, affiliate_id, slug, destination_url };
         let created = links::insert(&state.db.pool, merchant, &new, crate::now_ms()).await?.ok_or_else(|| slug_taken(&new.slug))?;
         Ok(Json(created))
-    }
-
-    /// Lists links, newest first.
-    #[oai(path = "/v1/links", method = "get")]
-    async fn list(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Only this affiliate's links.
-        affiliate_id: Query<Option<String>>,
-        /// Only this site's links.
-        site_id: Query<Option<String>>,
-        /// Page size, 1–100 (default 25).
-        limit: Query<Option<i64>>,
-        /// Id of the last link of the previous page.
-        starting_after: Query<Option<String>>,
-    ) -> Result<Json<ListOf<Link>>, ApiFailure> {
-        let merchant = &auth.0.merchant_id;
-        let pool = &state.db.pool;
-        let page = page_in(&links::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let found = links::list(pool, merchant, affiliate_id.0.as_deref(), site_id.0.as_deref(), &page).await?;
-        Ok(ListOf::page(found))
     }
 
     /// Retrieves a link.

@@ -19,7 +19,12 @@ pub mod reconcile;
 pub mod sites;
 pub mod stripe_events;
 
-use poem_openapi::{Object, OpenApiService};
+use std::collections::HashMap;
+
+use poem::endpoint::BoxEndpoint;
+use poem::http::Method;
+use poem_openapi::registry::{MetaApi, MetaPath, Registry};
+use poem_openapi::{Object, OpenApi, OpenApiService};
 
 use super::error::ApiError;
 use crate::storage::page::PageRequest;
@@ -33,30 +38,65 @@ pub const MAX_LIMIT: i64 = 100;
 pub type Apis = (
     (
         affiliates::AffiliatesApi,
+        affiliates::AffiliateListApi,
         campaigns::CampaignsApi,
+        campaigns::CampaignListApi,
         conversions::ConversionsApi,
+        conversions::ConversionExportApi,
         customers::CustomersApi,
         commissions::CommissionsApi,
+        commissions::CommissionListApi,
+        commissions::CommissionExportApi,
         commission_actions::CommissionActionsApi,
         payouts::PayoutsApi,
-        adjustments::AdjustmentsApi,
-        discounts::DiscountsApi,
     ),
     (
+        adjustments::AdjustmentsApi,
+        discounts::DiscountsApi,
         audit::AuditApi,
         sites::SitesApi,
+        sites::SiteListApi,
         links::LinksApi,
+        links::LinkListApi,
         clicks::ClicksApi,
+        clicks::ClickListApi,
+        clicks::LeadListApi,
         merchant::MerchantApi,
-        export::ExportApi,
         stripe_events::StripeEventsApi,
-        reconcile::ReconcileApi,
     ),
+    (stripe_events::StripeEventListApi, reconcile::ReconcileApi),
 );
 
+/// API types whose paths are merged: a resource's list (declared with `list_endpoint!`) and
+/// its other operations are two types that may serve one path (`GET` and `POST /v1/links`),
+/// and the spec must name each path once, with all its operations.
+#[derive(Debug, Default)]
+pub struct Merged<T>(pub T);
+
+impl<T: OpenApi> OpenApi for Merged<T> {
+    fn meta() -> Vec<MetaApi> {
+        let mut paths: Vec<MetaPath> = Vec::new();
+        for path in T::meta().into_iter().flat_map(|api| api.paths) {
+            match paths.iter_mut().find(|p| p.path == path.path) {
+                Some(known) => known.operations.extend(path.operations),
+                None => paths.push(path),
+            }
+        }
+        vec![MetaApi { paths }]
+    }
+
+    fn register(registry: &mut Registry) {
+        T::register(registry);
+    }
+
+    fn add_routes(self, route_table: &mut HashMap<String, HashMap<Method, BoxEndpoint<'static>>>) {
+        self.0.add_routes(route_table);
+    }
+}
+
 /// The OpenAPI service with every resource.
-pub fn service() -> OpenApiService<Apis, ()> {
-    let apis = Apis::default();
+pub fn service() -> OpenApiService<Merged<Apis>, ()> {
+    let apis = Merged(Apis::default());
     OpenApiService::new(apis, "payref merchant API", env!("CARGO_PKG_VERSION"))
         .description("Sites, links, affiliates, campaigns, conversions, commissions and payouts of one merchant. Authenticate with `Authorization: Bearer <API key>`; every object is scoped to the key's merchant.")
 }
@@ -100,6 +140,40 @@ mod tests {
         let spec: serde_json::Value = serde_json::from_str(&super::service().spec()).expect("spec is JSON");
         assert!(spec["paths"]["/v1/commissions/bulk"]["post"].is_object());
         assert!(spec["components"]["schemas"]["CommissionStatus"].is_object());
+    }
+
+    #[test]
+    fn each_path_is_described_once_with_all_its_operations() {
+        use poem_openapi::OpenApi;
+        let meta = super::Merged::<super::Apis>::meta();
+        let paths: Vec<&str> = meta.iter().flat_map(|api| &api.paths).map(|p| p.path.as_str()).collect();
+        let mut unique = paths.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(paths.len(), unique.len(), "a path described twice loses operations in the spec");
+        let spec: serde_json::Value = serde_json::from_str(&super::service().spec()).expect("spec is JSON");
+        for (path, method) in [("/v1/affiliates", "post"), ("/v1/affiliates", "get"), ("/v1/links", "post"), ("/v1/links", "get")] {
+            assert!(spec["paths"][path][method].is_object(), "{method} {path} is missing");
+        }
+    }
+
+    #[test]
+    fn lists_document_their_pages_and_exports_take_exactly_their_list_s_filters() {
+        let spec: serde_json::Value = serde_json::from_str(&super::service().spec()).expect("spec is JSON");
+        let params = |path: &str| -> Vec<(String, String)> {
+            let list = spec["paths"][path]["get"]["parameters"].as_array().cloned().unwrap_or_default();
+            list.iter().map(|p| (p["name"].as_str().unwrap_or("").to_owned(), p["description"].as_str().unwrap_or("").to_owned())).collect()
+        };
+        for list in ["/v1/commissions", "/v1/conversions", "/v1/clicks", "/v1/leads", "/v1/links", "/v1/sites", "/v1/campaigns"] {
+            let names: Vec<String> = params(list).into_iter().filter(|(_, d)| !d.is_empty()).map(|(n, _)| n).collect();
+            assert!(names.contains(&"limit".into()) && names.contains(&"starting_after".into()), "{list} documents its page: {names:?}");
+        }
+        for list in ["/v1/commissions", "/v1/conversions"] {
+            let mut filters = params(list);
+            filters.retain(|(name, _)| name != "limit" && name != "starting_after");
+            assert_eq!(params(&format!("{list}.csv")), filters, "the export of {list} takes its filters");
+            assert_eq!(filters.len(), 5);
+        }
     }
 
     #[test]

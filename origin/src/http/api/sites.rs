@@ -1,11 +1,11 @@
 //! `/v1/sites`: the merchant's tracked sites and the origins allowed to send clicks.
 
 use payref_shared::{SiteKey, WebOrigin};
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use super::list::{ListOf, page_in};
+use super::list::list_endpoint;
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
@@ -63,6 +63,15 @@ fn check_origins(origins: Option<Vec<String>>) -> Result<Option<Vec<String>>, Ap
 
 const NO_SUCH: ApiError = ApiError::NotFound("no such site");
 
+list_endpoint! {
+    /// The list of sites.
+    SiteListApi;
+    /// Lists sites, newest first.
+    GET "/v1/sites" => Site, cursor in sites::LIST, "Id of the last site of the previous page.";
+    filters {}
+    |pool, merchant, page| sites::list(pool, merchant, page)
+}
+
 /// Sites.
 #[derive(Debug, Default)]
 pub struct SitesApi;
@@ -82,24 +91,6 @@ impl SitesApi {
             .await?
             .ok_or_else(|| ApiError::Conflict { code: "site_key_taken", message: format!("site_key {key} is already registered") })?;
         Ok(Json(created))
-    }
-
-    /// Lists sites, newest first.
-    #[oai(path = "/v1/sites", method = "get")]
-    async fn list(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Page size, 1–100 (default 25).
-        limit: Query<Option<i64>>,
-        /// Id of the last site of the previous page.
-        starting_after: Query<Option<String>>,
-    ) -> Result<Json<ListOf<Site>>, ApiFailure> {
-        let merchant = &auth.0.merchant_id;
-        let pool = &state.db.pool;
-        let page = page_in(&sites::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let found = sites::list(pool, merchant, &page).await?;
-        Ok(ListOf::page(found))
     }
 
     /// Retrieves a site.

@@ -2,14 +2,28 @@
 //! processed with its outcome, parked with its last error), and a retry for parked ones.
 
 use poem_openapi::OpenApi;
-use poem_openapi::param::{Path, Query};
+use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 
-use super::list::{ListOf, page_in};
+use super::list::list_endpoint;
 use crate::http::State;
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::storage::stripe_events::{self, EventRow as StripeEvent, EventState};
+
+list_endpoint! {
+    /// The list of received Stripe events.
+    StripeEventListApi;
+    /// Lists received Stripe events, newest first; `status=parked` shows the ones needing attention.
+    GET "/v1/stripe_events" => StripeEvent, cursor in stripe_events::LIST, "Id of the last event of the previous page.";
+    filters {
+        /// Live (`true`) or test (`false`, the default) events.
+        livemode: Option<bool>,
+        /// Only events in this state.
+        status: Option<EventState>,
+    }
+    |pool, merchant, page| stripe_events::list(pool, merchant, livemode.unwrap_or(false), status, page)
+}
 
 /// Received Stripe events.
 #[derive(Debug, Default)]
@@ -17,28 +31,6 @@ pub struct StripeEventsApi;
 
 #[OpenApi]
 impl StripeEventsApi {
-    /// Lists received Stripe events, newest first; `status=parked` shows the ones needing attention.
-    #[oai(path = "/v1/stripe_events", method = "get")]
-    async fn list(
-        &self,
-        auth: ApiKey,
-        state: State<'_>,
-        /// Live (`true`) or test (`false`, the default) events.
-        livemode: Query<Option<bool>>,
-        /// Only events in this state.
-        status: Query<Option<EventState>>,
-        /// Page size, 1–100 (default 25).
-        limit: Query<Option<i64>>,
-        /// Id of the last event of the previous page.
-        starting_after: Query<Option<String>>,
-    ) -> Result<Json<ListOf<StripeEvent>>, ApiFailure> {
-        let merchant = &auth.0.merchant_id;
-        let pool = &state.db.pool;
-        let page = page_in(&stripe_events::LIST, pool, merchant, limit.0, starting_after.0).await?;
-        let found = stripe_events::list(pool, merchant, livemode.0.unwrap_or(false), status.0, &page).await?;
-        Ok(ListOf::page(found))
-    }
-
     /// Retrieves a received Stripe event.
     #[oai(path = "/v1/stripe_events/:id", method = "get")]
     async fn get(&self, auth: ApiKey, state: State<'_>, id: Path<String>) -> Result<Json<StripeEvent>, ApiFailure> {
