@@ -4,12 +4,13 @@
 use anyhow::{Context, bail};
 use payref_shared::{ReferralCode, SiteKey, WebOrigin};
 
-use crate::cli::{AffiliateCommand, ApiKeyCommand, CampaignCommand, MerchantCommand, Mode, SiteCommand};
+use crate::cli::{AffiliateCommand, ApiKeyCommand, CampaignCommand, MerchantCommand, Mode, SiteCommand, UserCommand};
+use crate::domain::account::{self, Role};
 use crate::domain::affiliate::{is_plausible_email, normalise_email};
 use crate::domain::api_key::{self, Scope};
 use crate::domain::campaign::CampaignRules;
 use crate::storage::affiliates::{self, NewAffiliate};
-use crate::storage::{Db, merchants};
+use crate::storage::{Db, merchants, users};
 use crate::storage::{campaigns, sites, stripe_connections};
 
 async fn require_merchant(db: &Db, merchant: &str) -> anyhow::Result<()> {
@@ -123,4 +124,29 @@ pub async fn affiliate(db: &Db, cmd: AffiliateCommand) -> anyhow::Result<String>
         .await?
         .with_context(|| format!("code {} is already used by another affiliate", new.code))?;
     Ok(created.id)
+}
+
+/// `payref user …`.
+pub async fn user(db: &Db, cmd: UserCommand) -> anyhow::Result<String> {
+    let UserCommand::Create { merchant, email, role } = cmd;
+    require_merchant(db, &merchant).await?;
+    let email = normalise_email(&email);
+    if !is_plausible_email(&email) {
+        bail!("--email {email:?} is not an email address");
+    }
+    let role = Role::parse(&role).with_context(|| format!("--role {role:?}: must be owner, admin or viewer"))?;
+    let password = match std::env::var("PAYREF_USER_PASSWORD") {
+        Ok(p) => p,
+        Err(_) => {
+            let mut line = String::new();
+            std::io::stdin().read_line(&mut line).context("reading the password from standard input")?;
+            line.trim_end_matches(['\r', '\n']).to_owned()
+        }
+    };
+    account::check_new_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = tokio::task::spawn_blocking(move || account::hash_password(&password)).await?;
+    match users::create(&db.pool, &merchant, (&email, &hash), role, crate::now_ms()).await? {
+        Some(id) => Ok(format!("{id}\n{email} signs in at /dashboard/login as {}", role.as_str())),
+        None => bail!("{email} already has a dashboard account"),
+    }
 }

@@ -6,6 +6,7 @@
 use std::sync::Arc;
 
 use crate::config::Config;
+use crate::domain::throttle::{FailureThrottle, MAX_TRACKED, SIGN_IN_FAILURES, SIGN_IN_WINDOW_MS};
 use crate::http::{self, AppState};
 use crate::reconcile::events::EventWorker;
 use crate::reconcile::jobs;
@@ -47,6 +48,7 @@ impl Application {
             events_wake: Arc::default(),
             stripe: Arc::new(StripeApi { base_url: config.stripe_api_base }),
             auth_failures: Arc::default(),
+            sign_in_failures: Arc::new(std::sync::Mutex::new(FailureThrottle::new(SIGN_IN_FAILURES, SIGN_IN_WINDOW_MS, MAX_TRACKED))),
         };
         let config = Background {
             job_interval: config.job_interval,

@@ -34,6 +34,9 @@ pub enum Command {
     /// Affiliates.
     #[command(subcommand)]
     Affiliate(AffiliateCommand),
+    /// Dashboard users.
+    #[command(subcommand)]
+    User(UserCommand),
     /// Read each connected Stripe account's events and completed Checkout Sessions since the
     /// last run (or --since), store what webhooks missed and process it. Needs the same
     /// environment as `serve`.
@@ -165,6 +168,25 @@ pub enum ApiKeyCommand {
         /// The key's prefix, as printed at creation.
         #[arg(long)]
         prefix: String,
+    },
+}
+
+/// `payref user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a dashboard user of a merchant; the password is read from PAYREF_USER_PASSWORD,
+    /// or else from the first line of standard input (never from an argument, which other
+    /// users of the machine can see).
+    Create {
+        /// The merchant's id.
+        #[arg(long)]
+        merchant: String,
+        /// The sign-in email.
+        #[arg(long)]
+        email: String,
+        /// owner, admin or viewer.
+        #[arg(long, default_value = "owner")]
+        role: String,
     },
 }
 

@@ -49,6 +49,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Campaign(c) => admin::campaign(&open().await?, c).await?,
         Command::ApiKey(c) => admin::api_key(&open().await?, c).await?,
         Command::Affiliate(c) => admin::affiliate(&open().await?, c).await?,
+        Command::User(c) => admin::user(&open().await?, c).await?,
         Command::Reconcile { merchant, mode, since } => return reconcile(merchant, mode, since).await,
         Command::SeedDemo { site_key, webhook_secret, stripe_api_key } => {
             payref_shared::SiteKey::parse(&site_key).map_err(|e| anyhow::anyhow!("--site-key is invalid: {e}"))?;

@@ -89,6 +89,48 @@ fn a_merchant_is_set_up_from_nothing() {
 }
 
 #[test]
+fn a_dashboard_owner_is_created_with_a_password_never_stored_or_logged_in_clear() {
+    const PASSWORD: &str = "a long enough cli password";
+    let cli = Cli::new("user");
+    let merchant = cli.ok(&["merchant", "create", "--name", "Acme"]);
+    let create = |email: &str, role: &str, password: &str| {
+        let mut c = cli.command();
+        c.args(["user", "create", "--merchant", &merchant, "--email", email, "--role", role]).env("PAYREF_USER_PASSWORD", password);
+        let out = c.output().expect("running payref");
+        cli.log.borrow_mut().push_str(&String::from_utf8_lossy(&out.stderr));
+        out
+    };
+    let out = create("Owner@Acme.example", "owner", PASSWORD);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let printed = String::from_utf8_lossy(&out.stdout);
+    assert!(printed.starts_with("usr_") && printed.contains("owner@acme.example signs in at /dashboard/login as owner"), "{printed}");
+
+    // From standard input, when the variable is not set.
+    let mut c = cli.command();
+    c.args(["user", "create", "--merchant", &merchant, "--email", "viewer@acme.example", "--role", "viewer"]);
+    c.stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped());
+    let mut child = c.spawn().expect("running payref");
+    std::io::Write::write_all(&mut child.stdin.take().expect("stdin"), format!("{PASSWORD}\n").as_bytes()).expect("typing");
+    let out = child.wait_with_output().expect("payref ends");
+    cli.log.borrow_mut().push_str(&String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+
+    for (email, role, password, complaint) in [
+        ("owner@acme.example", "owner", PASSWORD, "already has a dashboard account"),
+        ("not-an-email", "owner", PASSWORD, "is not an email address"),
+        ("new@acme.example", "boss", PASSWORD, "must be owner, admin or viewer"),
+        ("new@acme.example", "admin", "short", "at least 12 characters"),
+    ] {
+        let out = create(email, role, password);
+        assert!(!out.status.success(), "{email} {role}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(complaint), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let stored = std::fs::read_dir(&cli.dir).expect("data folder").flatten().map(|e| std::fs::read(e.path()).unwrap_or_default());
+    assert!(stored.into_iter().all(|bytes| !String::from_utf8_lossy(&bytes).contains(PASSWORD)), "only the argon2id hash is stored");
+    assert!(!cli.log.borrow().contains(PASSWORD));
+}
+
+#[test]
 fn bad_input_gets_a_clear_message() {
     let cli = Cli::new("bad");
     let merchant = cli.ok(&["merchant", "create", "--name", "Acme"]);

@@ -43,6 +43,8 @@ impl Ports {
 
 /// The demo merchant's test-mode key for the Stripe simulator (which accepts any `sk_test_` key).
 const DEMO_STRIPE_KEY: &str = "sk_test_payref_demo";
+/// The demo merchant's dashboard owner (its password is made anew each run and printed).
+const DEMO_OWNER: &str = "owner@demo.test";
 
 fn random_secret() -> anyhow::Result<String> {
     let mut bytes = [0u8; 24];
@@ -88,6 +90,16 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
     }
     let seed: serde_json::Value = serde_json::from_slice(&seeded.stdout).context("reading the seed output")?;
     let field = |k: &str| seed[k].as_str().unwrap_or_default().to_owned();
+    let dashboard_password = random_secret()?[..20].to_owned();
+    let user = Command::new(ctx.debug_bin("payref"))
+        .args(["user", "create", "--merchant", &field("merchant_id"), "--email", DEMO_OWNER, "--role", "owner"])
+        .env("PAYREF_DATABASE_URL", &database_url)
+        .env("PAYREF_USER_PASSWORD", &dashboard_password)
+        .output()
+        .context("creating the demo's dashboard owner")?;
+    if !user.status.success() {
+        bail!("creating the dashboard owner failed: {}", String::from_utf8_lossy(&user.stderr));
+    }
 
     let (stop_tx, stop_rx) = mpsc::channel();
     ctrlc::set_handler(move || {
@@ -145,13 +157,15 @@ pub fn demo(ctx: &Ctx, ports: Ports) -> anyhow::Result<()> {
     wait_http(ports.shop, "/", Duration::from_secs(30), "the demo shop")?;
 
     println!(
-        "\npayref demo is running (Ctrl-C stops it)\n\n  shop       http://127.0.0.1:{shop}/?ref=demo\n  edge       http://127.0.0.1:{edge}\n  API        http://127.0.0.1:{origin}/v1/conversions\n  API docs   http://127.0.0.1:{origin}/docs  (spec: /openapi.json)\n  API key    {key}\n             curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{origin}/v1/conversions\n  webhooks   http://127.0.0.1:{origin}/v1/stripe/webhooks/{merchant}/test\n  signing    {secret}\n  Stripe     http://127.0.0.1:{stripe}/v1 (simulator; key {stripe_key}; checkout pages at http://localhost:{stripe}/b/…)\n  database   {database_url}\n",
+        "\npayref demo is running (Ctrl-C stops it)\n\n  shop       http://127.0.0.1:{shop}/?ref=demo\n  edge       http://127.0.0.1:{edge}\n  dashboard  http://127.0.0.1:{origin}/dashboard  (sign in as {owner}, password {password})\n  API        http://127.0.0.1:{origin}/v1/conversions\n  API docs   http://127.0.0.1:{origin}/docs  (spec: /openapi.json)\n  API key    {key}\n             curl -H 'Authorization: Bearer {key}' http://127.0.0.1:{origin}/v1/conversions\n  webhooks   http://127.0.0.1:{origin}/v1/stripe/webhooks/{merchant}/test\n  signing    {secret}\n  Stripe     http://127.0.0.1:{stripe}/v1 (simulator; key {stripe_key}; checkout pages at http://localhost:{stripe}/b/…)\n  database   {database_url}\n",
         shop = ports.shop,
         edge = ports.edge,
         origin = ports.origin,
         stripe = ports.stripe,
         stripe_key = DEMO_STRIPE_KEY,
         key = field("api_key"),
+        owner = DEMO_OWNER,
+        password = dashboard_password,
         merchant = field("merchant_id"),
         secret = field("webhook_secret"),
     );

@@ -31,6 +31,7 @@ macro_rules! wire_enum {
     };
 }
 
+pub mod account;
 pub mod affiliate;
 pub mod api_key;
 pub mod attribution;

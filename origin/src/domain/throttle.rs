@@ -9,6 +9,10 @@ use std::hash::Hash;
 pub const API_KEY_FAILURES: u32 = 20;
 /// The window, ms.
 pub const API_KEY_WINDOW_MS: i64 = 60_000;
+/// Failed dashboard sign-ins allowed per account and per address within a window.
+pub const SIGN_IN_FAILURES: u32 = 10;
+/// The sign-in window, ms (15 minutes).
+pub const SIGN_IN_WINDOW_MS: i64 = 15 * 60_000;
 /// Callers tracked at once.
 pub const MAX_TRACKED: usize = 10_000;
 

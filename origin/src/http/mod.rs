@@ -6,6 +6,7 @@ pub mod edge;
 pub mod error;
 pub mod ingest;
 pub mod limits;
+pub mod web;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub stripe: Arc<StripeApi>,
     /// Failed API-key attempts per caller address, in this process.
     pub auth_failures: Arc<std::sync::Mutex<FailureThrottle<std::net::IpAddr>>>,
+    /// Failed dashboard sign-ins per account (`email:…`) and per address (`ip:…`), in this process.
+    pub sign_in_failures: Arc<std::sync::Mutex<FailureThrottle<String>>>,
 }
 
 /// Whether a request without a metrics token may read `/metrics`: only straight from this
@@ -93,6 +96,7 @@ pub fn app(state: AppState) -> impl Endpoint {
         .at("/v1/stripe/webhooks/:merchant_id/:mode", post(webhooks::receive))
         .at("/v1/edge/sites/:site_key", get(edge::site_config))
         .at("/v1/edge/sites/:site_key/links/:slug", get(edge::link))
+        .nest("/dashboard", web::routes())
         .at("/openapi.json", api::service().spec_endpoint())
         .nest("/docs", api::service().swagger_ui())
         .nest("/", api::service())

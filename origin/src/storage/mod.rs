@@ -19,10 +19,12 @@ pub mod payment_markers;
 pub mod payouts;
 pub mod refund_ledger;
 pub mod retention;
+pub mod sessions;
 pub mod sites;
 pub mod stripe_connections;
 pub mod stripe_customers;
 pub mod stripe_events;
+pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
