@@ -44,8 +44,24 @@ try {
 
   await page.getByLabel('Password').fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL('**/dashboard/account');
+  await page.waitForURL((u) => u.pathname === '/dashboard');
   result.signedInOn = new URL(page.url()).pathname;
+  result.overviewHeading = await page.getByRole('heading', { level: 1 }).textContent();
+  result.overviewCards = (await page.locator('dl.cards').innerText()).replace(/\s+/g, ' ').trim();
+  result.audits.overview = await audit(page);
+  await page.screenshot({ path: join(shots, 'dashboard-overview.png'), fullPage: true });
+
+  await page.getByLabel('Custom').check();
+  await page.getByLabel('From', { exact: true }).fill('2026-11-05');
+  await page.getByLabel('To', { exact: true }).fill('2026-11-01');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.waitForLoadState('load');
+  result.periodError = await page.locator('#from-error').textContent();
+  result.audits.overviewError = await audit(page);
+  await page.screenshot({ path: join(shots, 'dashboard-overview-error.png'), fullPage: true });
+
+  await page.getByRole('link', { name: 'Account' }).click();
+  await page.waitForURL('**/dashboard/account');
   result.heading = await page.getByRole('heading', { level: 1 }).textContent();
   result.account = (await page.locator('dl').textContent()).replace(/\s+/g, ' ').trim();
   result.cookieVisibleToScripts = await page.evaluate(() => document.cookie.includes('payref_session'));

@@ -95,7 +95,7 @@ pub enum Deleted {
 
 /// The filters of a list of commissions or conversions, and of its CSV export: one mode,
 /// and, when asked, one status, one affiliate and a window of creation times.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct SalesFilter<S> {
     /// Live (true) or test (false) data.
     pub livemode: bool,
@@ -107,6 +107,13 @@ pub struct SalesFilter<S> {
     pub created_gte: Option<i64>,
     /// Created before, UTC epoch ms.
     pub created_lt: Option<i64>,
+}
+
+impl<S> Default for SalesFilter<S> {
+    /// Test data, nothing else asked.
+    fn default() -> Self {
+        Self { livemode: false, status: None, affiliate_id: None, created_gte: None, created_lt: None }
+    }
 }
 
 impl<S> SalesFilter<S> {
@@ -217,21 +224,35 @@ impl Keyset {
         (sql, self.values)
     }
 
+    /// How many rows the filters keep.
+    pub async fn count(self, pool: &AnyPool) -> Result<i64, StorageError> {
+        let sql = format!("SELECT COUNT(*) FROM ({} WHERE {}) kept", self.listing.select, self.conditions.to_sql());
+        Ok(bound::<(i64,)>(sql, self.values).fetch_one(pool).await?.0)
+    }
+
     /// Reads one page of rows.
     pub async fn page<R>(self, pool: &AnyPool, page: &PageRequest) -> Result<Page<R>, StorageError>
     where
         R: for<'r> FromRow<'r, AnyRow> + Send + Unpin,
     {
         let (sql, values) = self.statement(page);
-        let mut q = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
-        for v in values {
-            q = match v {
-                Bound::Int(i) => q.bind(i),
-                Bound::Text(t) => q.bind(t),
-            };
-        }
-        Ok(Page::from_rows(q.fetch_all(pool).await?, page))
+        Ok(Page::from_rows(bound::<R>(sql, values).fetch_all(pool).await?, page))
     }
+}
+
+/// `sql` with `values` bound in order.
+fn bound<'q, R>(sql: String, values: Vec<Bound>) -> sqlx::query::QueryAs<'q, sqlx::Any, R, sqlx::any::AnyArguments>
+where
+    R: for<'r> FromRow<'r, AnyRow>,
+{
+    let mut q = sqlx::query_as::<_, R>(sqlx::AssertSqlSafe(sql));
+    for v in values {
+        q = match v {
+            Bound::Int(i) => q.bind(i),
+            Bound::Text(t) => q.bind(t),
+        };
+    }
+    q
 }
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod refund_ledger;
 pub mod retention;
 pub mod sessions;
 pub mod sites;
+pub mod stats;
 pub mod stripe_connections;
 pub mod stripe_customers;
 pub mod stripe_events;

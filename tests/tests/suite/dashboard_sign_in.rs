@@ -10,20 +10,20 @@ use reqwest::{Client, Response, redirect};
 
 use crate::on_both_backends;
 
-const PASSWORD: &str = "correct horse battery";
+pub(crate) const PASSWORD: &str = "correct horse battery";
 
 /// A browser without JavaScript: follows no redirect, keeps no cookie unless told.
-struct Browser {
+pub(crate) struct Browser {
     client: Client,
     base: String,
 }
 
 impl Browser {
-    fn new(origin: &TestOrigin) -> Self {
+    pub(crate) fn new(origin: &TestOrigin) -> Self {
         Self { client: Client::builder().redirect(redirect::Policy::none()).build().expect("client"), base: origin.url.clone() }
     }
 
-    async fn get(&self, path: &str, token: Option<&str>) -> Response {
+    pub(crate) async fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut req = self.client.get(format!("{}{path}", self.base));
         if let Some(t) = token {
             req = req.header("cookie", format!("payref_session={t}"));
@@ -47,7 +47,7 @@ impl Browser {
     }
 
     /// Signs in; returns the session token its cookie carries.
-    async fn session(&self, email: &str) -> String {
+    pub(crate) async fn session(&self, email: &str) -> String {
         let resp = self.sign_in(email, PASSWORD, None).await;
         assert_eq!(resp.status(), 303, "signing in redirects");
         cookie_token(&resp).expect("a session cookie")
@@ -71,7 +71,7 @@ fn cookie_token(resp: &Response) -> Option<String> {
     (!value.is_empty()).then(|| value.to_owned())
 }
 
-async fn user(origin: &TestOrigin, merchant: &str, email: &str, role: Role) {
+pub(crate) async fn user(origin: &TestOrigin, merchant: &str, email: &str, role: Role) {
     let hash = hash_password(PASSWORD);
     users::create(&origin.db.pool, merchant, (email, &hash), role, payref_origin::now_ms()).await.expect("user").expect("a new email");
 }
@@ -104,7 +104,7 @@ async fn signing_in_opens_a_hashed_session_in_a_strict_cookie(backend: Backend) 
 
     // Emails sign in whatever their case; the cookie is HttpOnly, SameSite=Lax, scoped.
     let resp = browser.sign_in("  Owner@Shop.Example ", PASSWORD, None).await;
-    assert_eq!((resp.status().as_u16(), header(&resp, "location")), (303, "/dashboard".into()));
+    assert_eq!((resp.status().as_u16(), header(&resp, "location")), (303, "/dashboard".into()), "to the overview");
     let cookie = header(&resp, "set-cookie");
     for part in ["HttpOnly", "SameSite=Lax", "Path=/dashboard"] {
         assert!(cookie.contains(part), "{cookie}");
@@ -201,6 +201,9 @@ async fn sign_in_forms_from_another_site_are_refused() {
 #[serde(rename_all = "camelCase")]
 struct Walk {
     unsigned_lands_on: String,
+    overview_heading: String,
+    overview_cards: String,
+    period_error: String,
     wrong_password_alert: String,
     email_kept: String,
     signed_in_on: String,
@@ -214,8 +217,10 @@ struct Walk {
 
 #[tokio::test]
 async fn a_person_signs_in_and_out_in_chromium_and_every_page_passes_axe() {
-    let origin = TestOrigin::builder(Backend::Sqlite).start().await;
-    user(&origin, &origin.seed.merchant_id, "owner@shop.example", Role::Owner).await;
+    let api = crate::api::Api::new(Backend::Sqlite).await;
+    crate::dashboard_overview::busy_day(&api).await;
+    let origin = &api.origin;
+    user(origin, &origin.seed.merchant_id, "owner@shop.example", Role::Owner).await;
     let chromium = payref_tests::required_env("PAYREF_CHROMIUM");
     let root = payref_tests::repo_root();
     let shots = root.join("target/screenshots");
@@ -231,19 +236,24 @@ async fn a_person_signs_in_and_out_in_chromium_and_every_page_passes_axe() {
     assert_eq!(walk.unsigned_lands_on, "/dashboard/login");
     assert_eq!(walk.wrong_password_alert, "That email and password do not match an account.");
     assert_eq!(walk.email_kept, "owner@shop.example");
-    assert_eq!((walk.signed_in_on.as_str(), walk.heading.as_str()), ("/dashboard/account", "Your account"));
+    assert_eq!((walk.signed_in_on.as_str(), walk.overview_heading.as_str()), ("/dashboard", "Overview"));
+    assert!(walk.overview_cards.contains("Clicks 3") && walk.overview_cards.contains("Conversion rate 66.67%"), "{}", walk.overview_cards);
+    assert_eq!(walk.period_error, "The first day must not be after the last.");
+    assert_eq!(walk.heading, "Your account");
     assert!(walk.account.contains("owner@shop.example") && walk.account.contains("Demo Shop"), "{}", walk.account);
     assert!(!walk.cookie_visible_to_scripts, "the session cookie is HttpOnly");
     assert_eq!(walk.after_log_out_lands_on, "/dashboard/login");
-    assert_eq!(walk.audits.len(), 3);
+    assert_eq!(walk.audits.len(), 5);
     for (page, violations) in &walk.audits {
         assert!(violations.is_empty(), "axe on {page}: {violations:#?}");
     }
-    // The one error a browser logs is the refused sign-in's 401 itself.
-    let unexpected: Vec<&String> = walk.console_errors.iter().filter(|e| !e.ends_with("status of 401 (Unauthorized)")).collect();
+    // The errors a browser logs are the refused sign-in's 401 and the refused period's 400.
+    let expected = |e: &&String| e.ends_with("status of 401 (Unauthorized)") || e.ends_with("status of 400 (Bad Request)");
+    let unexpected: Vec<&String> = walk.console_errors.iter().filter(|e| !expected(e)).collect();
     assert!(unexpected.is_empty(), "no CSP violation or error: {unexpected:#?}");
-    assert_eq!(walk.console_errors.len(), 1, "{:#?}", walk.console_errors);
-    for shot in ["dashboard-sign-in.png", "dashboard-sign-in-error.png", "dashboard-account.png"] {
+    assert_eq!(walk.console_errors.len(), 2, "{:#?}", walk.console_errors);
+    let shots_taken = ["sign-in", "sign-in-error", "overview", "overview-error", "account"].map(|s| format!("dashboard-{s}.png"));
+    for shot in &shots_taken {
         assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1_000), "{shot} saved");
     }
 }

@@ -2,11 +2,10 @@
 //! first- or last-click among a visitor's referrals, self-referral, and which of a customer's
 //! later payments still earn (the campaign's duration). Pure functions; UTC epoch ms.
 
-mod calendar;
 pub mod decide;
 pub mod facts;
 
-pub use calendar::add_months;
+pub use super::calendar::add_months;
 pub use decide::{Credit, Decision, Earning, Sale, decide};
 pub use facts::{Affiliate, Binding, Click, Facts, Lead, Link, Links, Metadata, Payment, Visitor};
 

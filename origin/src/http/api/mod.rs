@@ -14,6 +14,7 @@ pub mod export;
 pub mod links;
 pub mod list;
 pub mod merchant;
+pub mod overview;
 pub mod payouts;
 pub mod reconcile;
 pub mod sites;
@@ -64,7 +65,7 @@ pub type Apis = (
         merchant::MerchantApi,
         stripe_events::StripeEventsApi,
     ),
-    (stripe_events::StripeEventListApi, reconcile::ReconcileApi),
+    (stripe_events::StripeEventListApi, reconcile::ReconcileApi, overview::OverviewApi),
 );
 
 /// API types whose paths are merged: a resource's list (declared with `list_endpoint!`) and

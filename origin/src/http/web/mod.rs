@@ -4,18 +4,19 @@
 //! functions as the API.
 
 pub mod assets;
+pub mod chart;
+pub mod overview;
 pub mod page;
 pub mod session;
 pub mod sign_in;
 
 use poem::http::StatusCode;
-use poem::web::Redirect;
 use poem::{Endpoint, EndpointExt, IntoResponse, Response, Route, get, post};
 
 /// Every dashboard route (nested under `/dashboard`).
 pub fn routes() -> impl Endpoint {
     Route::new()
-        .at("/", get(home))
+        .at("/", get(overview::show))
         .at("/login", get(sign_in::show_form).post(sign_in::submit))
         .at("/logout", post(sign_in::log_out))
         .at("/logout-everywhere", post(sign_in::log_out_everywhere))
@@ -25,12 +26,6 @@ pub fn routes() -> impl Endpoint {
             let resp = ep.call(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response());
             Ok(page::secure(resp))
         })
-}
-
-/// `/dashboard`: the account page until the overview exists.
-#[poem::handler]
-fn home() -> Redirect {
-    Redirect::see_other("/dashboard/account")
 }
 
 /// A plain-text refusal a page cannot recover from (a forged form, a missing session).

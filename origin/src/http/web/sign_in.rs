@@ -51,7 +51,8 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-fn failed(e: StorageError) -> Response {
+/// The page shown when storage failed (the cause is logged).
+pub fn failed(e: StorageError) -> Response {
     tracing::error!(error = %e, "dashboard storage failed");
     refusal(StatusCode::INTERNAL_SERVER_ERROR, "something failed on our side; please try again")
 }
@@ -120,7 +121,7 @@ pub async fn submit(req: &Request, Data(state): Data<&AppState>, Form(form): For
 }
 
 /// The request's session, or the way to the sign-in page.
-async fn signed_in(req: &Request, state: &AppState) -> Result<Session, Response> {
+pub async fn signed_in(req: &Request, state: &AppState) -> Result<Session, Response> {
     match session::current(req, state).await {
         Ok(Some(s)) => Ok(s),
         Ok(None) => Err(Redirect::see_other("/dashboard/login").into_response()),

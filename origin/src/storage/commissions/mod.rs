@@ -4,7 +4,7 @@
 use sqlx::{AnyConnection, AnyExecutor, AnyPool};
 
 use super::conversions::NewConversion;
-use super::list::{Listing, SalesFilter};
+use super::list::{Keyset, Listing, SalesFilter};
 use super::page::{Page, PageRequest};
 use super::{Livemode, StorageError, flag};
 use crate::domain::commission::CommissionStatus;
@@ -75,6 +75,11 @@ pub const LIST: Listing = Listing {
 /// Filters of a commission listing.
 pub type CommissionFilter = SalesFilter<CommissionStatus>;
 
+/// The merchant's commissions `f` keeps.
+pub fn kept(merchant_id: &str, f: &CommissionFilter) -> Keyset {
+    f.scope(&LIST, merchant_id).filter_some("m.status = {}", f.status.map(CommissionStatus::as_str))
+}
+
 /// A page of the merchant's commissions, newest first.
 pub async fn list(
     pool: &AnyPool,
@@ -82,7 +87,7 @@ pub async fn list(
     f: &CommissionFilter,
     page: &PageRequest,
 ) -> Result<Page<CommissionRow>, StorageError> {
-    f.scope(&LIST, merchant_id).filter_some("m.status = {}", f.status.map(CommissionStatus::as_str)).page(pool, page).await
+    kept(merchant_id, f).page(pool, page).await
 }
 
 /// One of the merchant's commissions.

@@ -53,7 +53,8 @@ pub enum EventState {
 
 impl EventState {
     /// The condition that selects events in this state.
-    fn condition(self) -> &'static str {
+    /// The SQL condition of events in this state.
+    pub fn condition(self) -> &'static str {
         match self {
             Self::Pending => "processed_at IS NULL AND parked_at IS NULL",
             Self::Processed => "processed_at IS NOT NULL",
