@@ -60,6 +60,25 @@ try {
   result.audits.overviewError = await audit(page);
   await page.screenshot({ path: join(shots, 'dashboard-overview-error.png'), fullPage: true });
 
+  await page.getByRole('link', { name: 'Affiliates' }).click();
+  await page.waitForURL('**/dashboard/affiliates');
+  result.affiliatesHeading = await page.getByRole('heading', { level: 1 }).textContent();
+  result.audits.affiliates = await audit(page);
+  await page.screenshot({ path: join(shots, 'dashboard-affiliates.png'), fullPage: true });
+  await page.getByRole('link', { name: 'Add an affiliate' }).click();
+  await page.waitForURL('**/dashboard/affiliates/new');
+  await page.getByLabel('Referral code').fill('not a code');
+  await page.getByLabel('Name').fill('Ann Example');
+  await page.getByRole('button', { name: 'Add the affiliate' }).click();
+  await page.waitForLoadState('load');
+  result.codeError = await page.locator('#code-error').textContent();
+  result.audits.affiliateFormError = await audit(page);
+  await page.screenshot({ path: join(shots, 'dashboard-affiliate-new-error.png'), fullPage: true });
+  await page.getByLabel('Referral code').fill('ann');
+  await page.getByRole('button', { name: 'Add the affiliate' }).click();
+  await page.waitForURL('**/dashboard/affiliates?created=ann');
+  result.createdNotice = await page.getByRole('status').textContent();
+
   await page.getByRole('link', { name: 'Account' }).click();
   await page.waitForURL('**/dashboard/account');
   result.heading = await page.getByRole('heading', { level: 1 }).textContent();

@@ -31,6 +31,23 @@ macro_rules! wire_enum {
     };
 }
 
+/// A field of a form or request that is not right, and what to do about it: the API answers
+/// the message, a page shows it beside the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    /// The field's name, as the form and the API name it.
+    pub field: &'static str,
+    /// What to fix.
+    pub message: String,
+}
+
+impl FieldError {
+    /// `message` about `field`.
+    pub fn new(field: &'static str, message: impl Into<String>) -> Self {
+        Self { field, message: message.into() }
+    }
+}
+
 pub mod account;
 pub mod affiliate;
 pub mod api_key;

@@ -1,6 +1,7 @@
 //! The span of whole UTC days an overview covers: the last 7, 30 or 90 days (today included),
 //! or a custom span of at most 366 days ending no later than today. Errors name their field.
 
+use super::FieldError;
 use super::calendar::{date_of, parse_date};
 use super::commission::DAY_MS;
 
@@ -18,17 +19,11 @@ pub struct Period {
     pub to: i64,
 }
 
-/// A span refused, and the form field to show why beside.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PeriodError {
-    /// `range`, `from` or `to`.
-    pub field: &'static str,
-    /// What to fix.
-    pub message: String,
-}
+/// A span refused: the field is `range`, `from` or `to`.
+pub type PeriodError = FieldError;
 
 fn refuse(field: &'static str, message: impl Into<String>) -> PeriodError {
-    PeriodError { field, message: message.into() }
+    FieldError::new(field, message)
 }
 
 impl Period {
@@ -60,6 +55,11 @@ impl Period {
             }
             _ => Err(refuse("range", "Choose 7, 30 or 90 days, or your own dates.")),
         }
+    }
+
+    /// All of time: what "all time" totals cover.
+    pub fn all_time() -> Self {
+        Self { range: "all", from: 0, to: i64::MAX }
     }
 
     /// The first day, `YYYY-MM-DD`.

@@ -47,22 +47,8 @@ pub const LIST: Listing = Listing {
     id: "id",
 };
 
-/// What creating an affiliate needs.
-#[derive(Debug, Clone)]
-pub struct NewAffiliate {
-    /// Campaign (already checked to be the merchant's).
-    pub campaign_id: String,
-    /// Referral code (already validated).
-    pub code: String,
-    /// Display name.
-    pub name: String,
-    /// Contact email, normalised.
-    pub email: Option<String>,
-    /// Payout email, normalised.
-    pub payout_email: Option<String>,
-    /// Rate override, basis points.
-    pub commission_bps_override: Option<i64>,
-}
+/// A new affiliate (checked by the domain).
+pub use crate::domain::affiliate::NewAffiliate;
 
 /// Changes to an affiliate; `None` leaves a field as it is.
 #[derive(Debug, Clone, Default)]
@@ -129,9 +115,23 @@ pub async fn get(pool: &AnyPool, merchant_id: &str, id: &str) -> Result<Option<A
     LIST.get(pool, merchant_id, id).await
 }
 
-/// A page of the merchant's affiliates, newest first, optionally of one status.
-pub async fn list(pool: &AnyPool, merchant_id: &str, status: Option<&str>, page: &PageRequest) -> Result<Page<AffiliateRow>, StorageError> {
-    LIST.of(merchant_id).filter_some("status = {}", status).page(pool, page).await
+/// A page of the merchant's affiliates, newest first, optionally of one status and matching a
+/// search (in the code, name or email, case-insensitive).
+pub async fn list(
+    pool: &AnyPool,
+    merchant_id: &str,
+    (status, search): (Option<&str>, Option<&str>),
+    page: &PageRequest,
+) -> Result<Page<AffiliateRow>, StorageError> {
+    let pattern = search.map(str::trim).filter(|s| !s.is_empty()).map(like_pattern);
+    let q = LIST.of(merchant_id).filter_some("status = {}", status);
+    q.filter_some("LOWER(code || ' ' || name || ' ' || COALESCE(email, '')) LIKE {} ESCAPE '\\'", pattern.as_deref()).page(pool, page).await
+}
+
+/// `%text%`, lowercased, with LIKE's wildcards in `text` escaped.
+fn like_pattern(text: &str) -> String {
+    let escaped = text.to_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
 }
 
 /// Applies `patch`; `None` when the merchant has no such affiliate.

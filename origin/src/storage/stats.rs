@@ -158,13 +158,26 @@ where
     }
 }
 
+/// One affiliate's activity in a span.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AffiliateTotals {
+    /// `aff_…`.
+    pub affiliate_id: String,
+    /// Clicks counted (repeats left out).
+    pub clicks: i64,
+    /// Conversions of the mode.
+    pub conversions: i64,
+    /// Their amounts, per currency.
+    pub revenue: Vec<Amount>,
+}
+
 /// The span's best affiliates by conversions, with their clicks and revenue.
 async fn top_affiliates(pool: &AnyPool, merchant_id: &str, livemode: bool, period: &Period) -> Result<Vec<TopAffiliate>, StorageError> {
-    let ranked: Vec<(String, String, String, i64)> = span(
+    let ranked: Vec<(String, String, String)> = span(
         sqlx::AssertSqlSafe(format!(
-            "SELECT v.affiliate_id, a.code, a.name, COUNT(*) AS n FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id \
+            "SELECT v.affiliate_id, a.code, a.name FROM conversions v JOIN affiliates a ON a.id = v.affiliate_id \
              WHERE v.merchant_id = $1 AND v.livemode = $4 AND v.created_at >= $2 AND v.created_at < $3 \
-             GROUP BY v.affiliate_id, a.code, a.name ORDER BY n DESC, a.code LIMIT {TOP}"
+             GROUP BY v.affiliate_id, a.code, a.name ORDER BY COUNT(*) DESC, a.code LIMIT {TOP}"
         )),
         merchant_id,
         Some(livemode),
@@ -172,30 +185,56 @@ async fn top_affiliates(pool: &AnyPool, merchant_id: &str, livemode: bool, perio
     )
     .fetch_all(pool)
     .await?;
-    if ranked.is_empty() {
+    let ids: Vec<String> = ranked.iter().map(|r| r.0.clone()).collect();
+    let totals = affiliate_totals(pool, (merchant_id, livemode), period, &ids).await?;
+    Ok(ranked
+        .into_iter()
+        .zip(totals)
+        .map(|((affiliate_id, code, name), t)| TopAffiliate {
+            affiliate_id,
+            code,
+            name,
+            clicks: t.clicks,
+            conversions: t.conversions,
+            revenue: t.revenue,
+        })
+        .collect())
+}
+
+/// The activity in `period` of each affiliate of `ids` (a page's worth), in the order given.
+pub async fn affiliate_totals(
+    pool: &AnyPool,
+    (merchant_id, livemode): (&str, bool),
+    period: &Period,
+    ids: &[String],
+) -> Result<Vec<AffiliateTotals>, StorageError> {
+    if ids.is_empty() {
         return Ok(Vec::new());
     }
-    let revenue = sqlx::AssertSqlSafe(format!(
-        "SELECT affiliate_id, currency, CAST(SUM(amount) AS BIGINT) FROM conversions WHERE merchant_id = $1 AND livemode = $4 \
+    let sales = sqlx::AssertSqlSafe(format!(
+        "SELECT affiliate_id, currency, COUNT(*), CAST(SUM(amount) AS BIGINT) FROM conversions WHERE merchant_id = $1 AND livemode = $4 \
          AND created_at >= $2 AND created_at < $3 AND affiliate_id IN ({}) GROUP BY affiliate_id, currency",
-        placeholder_list(5, ranked.len())
+        placeholder_list(5, ids.len())
     ));
-    let q = span::<(String, String, i64)>(revenue, merchant_id, Some(livemode), period);
-    let revenue = ranked.iter().fold(q, |q, r| q.bind(&r.0)).fetch_all(pool).await?;
+    let q = span::<(String, String, i64, i64)>(sales, merchant_id, Some(livemode), period);
+    let sales = ids.iter().fold(q, |q, id| q.bind(id)).fetch_all(pool).await?;
     let clicks = sqlx::AssertSqlSafe(format!(
         "SELECT affiliate_id, COUNT(*) FROM clicks WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3 \
          AND duplicate_of IS NULL AND affiliate_id IN ({}) GROUP BY affiliate_id",
-        placeholder_list(4, ranked.len())
+        placeholder_list(4, ids.len())
     ));
     let q = span::<(String, i64)>(clicks, merchant_id, None, period);
-    let clicks = ranked.iter().fold(q, |q, r| q.bind(&r.0)).fetch_all(pool).await?;
-    Ok(ranked
-        .into_iter()
-        .map(|(affiliate_id, code, name, conversions)| {
-            let mut own = Vec::new();
-            revenue.iter().filter(|r| r.0 == affiliate_id).for_each(|r| stats::add(&mut own, &r.1, r.2));
-            let clicks = clicks.iter().find(|c| c.0 == affiliate_id).map_or(0, |c| c.1);
-            TopAffiliate { affiliate_id, code, name, clicks, conversions, revenue: own }
+    let clicks = ids.iter().fold(q, |q, id| q.bind(id)).fetch_all(pool).await?;
+    Ok(ids
+        .iter()
+        .map(|id| {
+            let mut t = AffiliateTotals { affiliate_id: id.clone(), clicks: 0, conversions: 0, revenue: Vec::new() };
+            for (_, currency, n, amount) in sales.iter().filter(|s| s.0 == *id) {
+                t.conversions += n;
+                stats::add(&mut t.revenue, currency, *amount);
+            }
+            t.clicks = clicks.iter().find(|c| c.0 == *id).map_or(0, |c| c.1);
+            t
         })
         .collect())
 }

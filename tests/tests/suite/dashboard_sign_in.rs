@@ -31,7 +31,7 @@ impl Browser {
         req.send().await.expect("GET")
     }
 
-    async fn post(&self, path: &str, token: Option<&str>, form: &[(&str, &str)], origin: Option<&str>) -> Response {
+    pub(crate) async fn post(&self, path: &str, token: Option<&str>, form: &[(&str, &str)], origin: Option<&str>) -> Response {
         let mut req = self.client.post(format!("{}{path}", self.base)).form(form);
         if let Some(t) = token {
             req = req.header("cookie", format!("payref_session={t}"));
@@ -54,7 +54,7 @@ impl Browser {
     }
 
     /// The account page's CSRF token for a session.
-    async fn csrf(&self, token: &str) -> String {
+    pub(crate) async fn csrf(&self, token: &str) -> String {
         let page = self.get("/dashboard/account", Some(token)).await.text().await.expect("page");
         let at = page.find("name=\"csrf\" value=\"").expect("a CSRF field") + 19;
         page[at..at + 64].to_owned()
@@ -204,6 +204,9 @@ struct Walk {
     overview_heading: String,
     overview_cards: String,
     period_error: String,
+    affiliates_heading: String,
+    code_error: String,
+    created_notice: String,
     wrong_password_alert: String,
     email_kept: String,
     signed_in_on: String,
@@ -239,20 +242,24 @@ async fn a_person_signs_in_and_out_in_chromium_and_every_page_passes_axe() {
     assert_eq!((walk.signed_in_on.as_str(), walk.overview_heading.as_str()), ("/dashboard", "Overview"));
     assert!(walk.overview_cards.contains("Clicks 3") && walk.overview_cards.contains("Conversion rate 66.67%"), "{}", walk.overview_cards);
     assert_eq!(walk.period_error, "The first day must not be after the last.");
+    assert_eq!(walk.affiliates_heading, "Affiliates");
+    assert!(walk.code_error.starts_with("code is invalid"), "{}", walk.code_error);
+    assert_eq!(walk.created_notice, "Affiliate ann created.");
     assert_eq!(walk.heading, "Your account");
     assert!(walk.account.contains("owner@shop.example") && walk.account.contains("Demo Shop"), "{}", walk.account);
     assert!(!walk.cookie_visible_to_scripts, "the session cookie is HttpOnly");
     assert_eq!(walk.after_log_out_lands_on, "/dashboard/login");
-    assert_eq!(walk.audits.len(), 5);
+    assert_eq!(walk.audits.len(), 7);
     for (page, violations) in &walk.audits {
         assert!(violations.is_empty(), "axe on {page}: {violations:#?}");
     }
-    // The errors a browser logs are the refused sign-in's 401 and the refused period's 400.
+    // The errors a browser logs are the refused sign-in's 401 and the refused period's and form's 400s.
     let expected = |e: &&String| e.ends_with("status of 401 (Unauthorized)") || e.ends_with("status of 400 (Bad Request)");
     let unexpected: Vec<&String> = walk.console_errors.iter().filter(|e| !expected(e)).collect();
     assert!(unexpected.is_empty(), "no CSP violation or error: {unexpected:#?}");
-    assert_eq!(walk.console_errors.len(), 2, "{:#?}", walk.console_errors);
-    let shots_taken = ["sign-in", "sign-in-error", "overview", "overview-error", "account"].map(|s| format!("dashboard-{s}.png"));
+    assert_eq!(walk.console_errors.len(), 3, "{:#?}", walk.console_errors);
+    let shots_taken = ["sign-in", "sign-in-error", "overview", "overview-error", "affiliates", "affiliate-new-error", "account"]
+        .map(|s| format!("dashboard-{s}.png"));
     for shot in &shots_taken {
         assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1_000), "{shot} saved");
     }

@@ -5,6 +5,7 @@ mod attribution;
 mod campaigns_api;
 mod clicks_api;
 mod commissions_api;
+mod dashboard_affiliates;
 mod dashboard_overview;
 mod dashboard_sign_in;
 mod demo_path;

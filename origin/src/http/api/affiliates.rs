@@ -1,18 +1,17 @@
 //! `/v1/affiliates`: create, read, update, delete and list the merchant's affiliates.
 
-use payref_shared::ReferralCode;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
 use super::DeletedObject;
 use super::list::list_endpoint;
-use crate::domain::affiliate::{AffiliateStatus, is_plausible_email, normalise_email};
-use crate::domain::commission::BPS_WHOLE;
+use crate::domain::FieldError;
+use crate::domain::affiliate::{AffiliateFields, AffiliateStatus, check_email, check_name, check_new, check_rate};
 use crate::http::auth::ApiKey;
 use crate::http::error::{ApiError, ApiFailure};
 use crate::http::{AppState, State};
-use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow as Affiliate, NewAffiliate};
+use crate::storage::affiliates::{self, AffiliatePatch, AffiliateRow as Affiliate};
 use crate::storage::list::Deleted;
 
 /// A new affiliate. `code`, `name` and `campaign_id` are required; they are checked by
@@ -50,35 +49,13 @@ pub struct UpdateAffiliate {
     pub commission_bps: Option<i64>,
 }
 
+/// A field's error as the API answers it (400 with its message).
+fn field_error(e: FieldError) -> ApiError {
+    invalid(e.message)
+}
+
 fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_request", message)
-}
-
-fn required(field: &str, value: Option<String>) -> Result<String, ApiError> {
-    value.ok_or_else(|| invalid(format!("{field} is required")))
-}
-
-fn check_name(name: &str) -> Result<String, ApiError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(invalid("name must be 1 to 200 characters"));
-    }
-    Ok(name.to_owned())
-}
-
-fn check_email(field: &str, email: Option<&str>) -> Result<Option<String>, ApiError> {
-    match email {
-        None => Ok(None),
-        Some(e) if is_plausible_email(e.trim()) => Ok(Some(normalise_email(e))),
-        Some(_) => Err(invalid(format!("{field} is not an email address"))),
-    }
-}
-
-fn check_rate(bps: Option<i64>) -> Result<Option<i64>, ApiError> {
-    match bps {
-        Some(b) if !(0..=BPS_WHOLE).contains(&b) => Err(invalid(format!("commission_bps must be between 0 and {BPS_WHOLE}"))),
-        other => Ok(other),
-    }
 }
 
 async fn check_campaign(state: &AppState, merchant: &str, campaign_id: &str) -> Result<(), ApiError> {
@@ -99,8 +76,10 @@ list_endpoint! {
     filters {
         /// Only affiliates with this status.
         status: Option<AffiliateStatus>,
+        /// Only affiliates whose code, name or email contains this (case-insensitive).
+        search: Option<String>,
     }
-    |pool, merchant, page| affiliates::list(pool, merchant, status.map(AffiliateStatus::as_str), page)
+    |pool, merchant, page| affiliates::list(pool, merchant, (status.map(AffiliateStatus::as_str), search.as_deref()), page)
 }
 
 /// Affiliates.
@@ -115,16 +94,15 @@ impl AffiliatesApi {
         auth.0.require_write()?;
         let merchant = &auth.0.merchant_id;
         let b = body.0;
-        let code = required("code", b.code)?;
-        let code = ReferralCode::parse(code.trim()).map_err(|e| invalid(format!("code is invalid: {e}")))?;
-        let new = NewAffiliate {
-            code: code.into(),
-            name: check_name(&required("name", b.name)?)?,
-            email: check_email("email", b.email.as_deref())?,
-            payout_email: check_email("payout_email", b.payout_email.as_deref())?,
-            commission_bps_override: check_rate(b.commission_bps)?,
-            campaign_id: required("campaign_id", b.campaign_id)?,
+        let given = AffiliateFields {
+            code: b.code.as_deref(),
+            name: b.name.as_deref(),
+            campaign_id: b.campaign_id.as_deref(),
+            email: b.email.as_deref(),
+            payout_email: b.payout_email.as_deref(),
+            commission_bps: b.commission_bps,
         };
+        let new = check_new(&given).map_err(field_error)?;
         check_campaign(&state, merchant, &new.campaign_id).await?;
         let created = affiliates::insert(&state.db.pool, merchant, &new, crate::now_ms()).await?.ok_or_else(|| ApiError::Conflict {
             code: "code_taken",
@@ -156,11 +134,11 @@ impl AffiliatesApi {
             check_campaign(&state, merchant, c).await?;
         }
         let patch = AffiliatePatch {
-            name: b.name.as_deref().map(check_name).transpose()?,
-            email: check_email("email", b.email.as_deref())?,
-            payout_email: check_email("payout_email", b.payout_email.as_deref())?,
+            name: b.name.as_deref().map(check_name).transpose().map_err(field_error)?,
+            email: check_email("email", b.email.as_deref()).map_err(field_error)?,
+            payout_email: check_email("payout_email", b.payout_email.as_deref()).map_err(field_error)?,
             status: b.status.map(AffiliateStatus::as_str),
-            commission_bps_override: check_rate(b.commission_bps)?,
+            commission_bps_override: check_rate(b.commission_bps).map_err(field_error)?,
             campaign_id: b.campaign_id,
         };
         let updated = affiliates::update(&state.db.pool, merchant, &id.0, &patch, crate::now_ms()).await?.ok_or(NO_SUCH)?;

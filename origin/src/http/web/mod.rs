@@ -3,6 +3,7 @@
 //! every form, and a strict Content-Security-Policy. Pages call the same storage and domain
 //! functions as the API.
 
+pub mod affiliates;
 pub mod assets;
 pub mod chart;
 pub mod overview;
@@ -21,6 +22,8 @@ pub fn routes() -> impl Endpoint {
         .at("/logout", post(sign_in::log_out))
         .at("/logout-everywhere", post(sign_in::log_out_everywhere))
         .at("/account", get(sign_in::account))
+        .at("/affiliates", get(affiliates::list))
+        .at("/affiliates/new", get(affiliates::new_form).post(affiliates::create))
         .at("/assets/:name", get(assets::serve))
         .around(|ep, req| async move {
             let resp = ep.call(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response());

@@ -48,7 +48,7 @@ pub struct SignInForm {
 #[derive(Debug, Deserialize)]
 pub struct CsrfForm {
     #[serde(default)]
-    csrf: String,
+    pub csrf: String,
 }
 
 /// The page shown when storage failed (the cause is logged).
@@ -130,7 +130,7 @@ pub async fn signed_in(req: &Request, state: &AppState) -> Result<Session, Respo
 }
 
 /// The session a state-changing form acts for: same site, signed in, its CSRF token right.
-async fn form_session(req: &Request, state: &AppState, csrf: &str) -> Result<Session, Response> {
+pub async fn form_session(req: &Request, state: &AppState, csrf: &str) -> Result<Session, Response> {
     if !same_origin(req) {
         return Err(refusal(StatusCode::FORBIDDEN, "this form was sent from another site"));
     }
