@@ -79,6 +79,15 @@ try {
   await page.waitForURL('**/dashboard/affiliates?created=ann');
   result.createdNotice = await page.getByRole('status').textContent();
 
+  await page.getByRole('link', { name: 'Commissions' }).click();
+  await page.waitForURL('**/dashboard/commissions');
+  result.audits.commissions = await audit(page);
+  await page.screenshot({ path: join(shots, 'dashboard-commissions.png'), fullPage: true });
+  await page.getByRole('checkbox').first().check();
+  await page.getByRole('button', { name: 'Approve selected' }).click();
+  await page.waitForURL((u) => u.searchParams.get('done') === 'approved');
+  result.approvedNotice = await page.getByRole('status').textContent();
+
   await page.getByRole('link', { name: 'Account' }).click();
   await page.waitForURL('**/dashboard/account');
   result.heading = await page.getByRole('heading', { level: 1 }).textContent();

@@ -1,6 +1,7 @@
 //! Commission arithmetic (integer minor units, rounded half away from zero) and the
 //! commission lifecycle: pending → approved → paid, or denied; held ones approve themselves.
 
+use super::FieldError;
 use super::campaign::Approval;
 
 /// Basis points in one whole (100%).
@@ -90,6 +91,37 @@ wire_enum!(
         MarkPaid = "mark_paid",
     }
 );
+
+/// A free-text note (a reason, a payout reference): trimmed, 1–`max` characters without
+/// control characters; `None` when absent and not `required`.
+pub fn check_note(field: &'static str, value: Option<&str>, max: usize, required: bool) -> Result<Option<String>, FieldError> {
+    match value.map(str::trim) {
+        None if required => Err(FieldError::new(field, format!("{field} is required"))),
+        None => Ok(None),
+        Some(v) if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) => {
+            Err(FieldError::new(field, format!("{field} must be 1 to {max} characters, without control characters")))
+        }
+        Some(v) => Ok(Some(v.to_owned())),
+    }
+}
+
+/// The reason and payout reference an action takes: a deny needs a reason (≤ 500), only
+/// `mark_paid` takes a payout reference (≤ 200).
+pub fn action_notes(
+    kind: CommissionAction,
+    reason: Option<&str>,
+    payout_reference: Option<&str>,
+) -> Result<(Option<String>, Option<String>), FieldError> {
+    let reason = check_note("reason", reason, 500, kind == CommissionAction::Deny)?;
+    let payout_reference = check_note("payout_reference", payout_reference, 200, false)?;
+    if reason.is_some() && kind != CommissionAction::Deny {
+        return Err(FieldError::new("reason", "reason applies only to deny"));
+    }
+    if payout_reference.is_some() && kind != CommissionAction::MarkPaid {
+        return Err(FieldError::new("payout_reference", "payout_reference applies only to mark_paid"));
+    }
+    Ok((reason, payout_reference))
+}
 
 impl CommissionAction {
     /// The statuses the action applies to.

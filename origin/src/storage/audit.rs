@@ -19,16 +19,19 @@ pub enum Actor {
     System(&'static str),
     /// An operator at the command line.
     Cli,
+    /// A dashboard user, by id.
+    User(String),
 }
 
 impl Actor {
-    /// The stored form: `api_key:key_…`, `stripe:evt_…`, `system:hold`, `cli`.
+    /// The stored form: `api_key:key_…`, `stripe:evt_…`, `system:hold`, `cli`, `user:usr_…`.
     pub fn as_text(&self) -> String {
         match self {
             Self::ApiKey(id) => format!("api_key:{id}"),
             Self::Stripe(id) => format!("stripe:{id}"),
             Self::System(what) => format!("system:{what}"),
             Self::Cli => "cli".into(),
+            Self::User(id) => format!("user:{id}"),
         }
     }
 }

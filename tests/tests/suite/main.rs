@@ -6,6 +6,7 @@ mod campaigns_api;
 mod clicks_api;
 mod commissions_api;
 mod dashboard_affiliates;
+mod dashboard_commissions;
 mod dashboard_overview;
 mod dashboard_sign_in;
 mod demo_path;

@@ -6,7 +6,7 @@ use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
 use poem_openapi::{Object, OpenApi};
 
-use crate::domain::commission::CommissionAction;
+use crate::domain::commission::{CommissionAction, action_notes};
 use crate::http::auth::{ApiKey, Caller};
 use crate::http::error::{ApiError, ApiFailure};
 use crate::http::{AppState, State};
@@ -72,26 +72,8 @@ fn invalid(message: impl Into<String>) -> ApiError {
     ApiError::bad_request("invalid_request", message)
 }
 
-fn check_text(field: &str, value: Option<String>, max: usize, required: bool) -> Result<Option<String>, ApiError> {
-    match value.map(|v| v.trim().to_owned()) {
-        None if required => Err(invalid(format!("{field} is required"))),
-        None => Ok(None),
-        Some(v) if v.is_empty() || v.chars().count() > max || v.chars().any(char::is_control) => {
-            Err(invalid(format!("{field} must be 1 to {max} characters, without control characters")))
-        }
-        Some(v) => Ok(Some(v)),
-    }
-}
-
 fn action(kind: CommissionAction, reason: Option<String>, payout_reference: Option<String>) -> Result<Action, ApiError> {
-    let reason = check_text("reason", reason, 500, kind == CommissionAction::Deny)?;
-    let payout_reference = check_text("payout_reference", payout_reference, 200, false)?;
-    if reason.is_some() && kind != CommissionAction::Deny {
-        return Err(invalid("reason applies only to deny"));
-    }
-    if payout_reference.is_some() && kind != CommissionAction::MarkPaid {
-        return Err(invalid("payout_reference applies only to mark_paid"));
-    }
+    let (reason, payout_reference) = action_notes(kind, reason.as_deref(), payout_reference.as_deref()).map_err(|e| invalid(e.message))?;
     Ok(Action { action: kind, reason, payout_reference })
 }
 
@@ -156,21 +138,14 @@ impl CommissionActionsApi {
             return Err(invalid(format!("ids must hold 1 to {MAX_BULK} commission ids")).into());
         }
         let action = action(kind, b.reason, b.payout_reference)?;
-        let now = now_ms();
         let mut result = BulkResult { object: "bulk_result".into(), updated: Vec::new(), failed: Vec::new() };
-        let mut seen = std::collections::HashSet::new();
-        let mut tx = crate::storage::begin_write(&state.db.pool).await.map_err(StorageError::from)?;
-        for id in ids {
-            if !seen.insert(id.clone()) {
-                continue;
-            }
-            match commissions::apply(&mut tx, &caller.merchant_id, &id, &action, &caller.actor, now).await? {
+        for (id, outcome) in commissions::apply_each(&state.db.pool, &caller.merchant_id, &ids, &action, &caller.actor, now_ms()).await? {
+            match outcome {
                 Outcome::Done(row) => result.updated.push(*row),
                 Outcome::NotFound => result.failed.push(BulkFailure { id, code: "not_found".into(), message: "no such commission".into() }),
                 Outcome::Refused(message) => result.failed.push(BulkFailure { id, code: "invalid_status".into(), message }),
             }
         }
-        tx.commit().await.map_err(StorageError::from)?;
         Ok(Json(result))
     }
 }

@@ -6,6 +6,7 @@
 pub mod affiliates;
 pub mod assets;
 pub mod chart;
+pub mod commissions;
 pub mod overview;
 pub mod page;
 pub mod session;
@@ -24,6 +25,8 @@ pub fn routes() -> impl Endpoint {
         .at("/account", get(sign_in::account))
         .at("/affiliates", get(affiliates::list))
         .at("/affiliates/new", get(affiliates::new_form).post(affiliates::create))
+        .at("/commissions", get(commissions::list))
+        .at("/commissions/act", post(commissions::act))
         .at("/assets/:name", get(assets::serve))
         .around(|ep, req| async move {
             let resp = ep.call(req).await.map(IntoResponse::into_response).unwrap_or_else(|e| e.into_response());

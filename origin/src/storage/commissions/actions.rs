@@ -32,6 +32,26 @@ pub enum Outcome {
     Refused(String),
 }
 
+/// Applies `action` to each of `ids` (each once, in the order given) in one transaction, with
+/// their audit entries; what it came to for each.
+pub async fn apply_each(
+    pool: &AnyPool,
+    merchant_id: &str,
+    ids: &[String],
+    action: &Action,
+    actor: &Actor,
+    now: i64,
+) -> Result<Vec<(String, Outcome)>, StorageError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    let mut tx = super::super::begin_write(pool).await?;
+    for id in ids.iter().filter(|id| seen.insert(id.as_str())) {
+        out.push((id.clone(), apply(&mut tx, merchant_id, id, action, actor, now).await?));
+    }
+    tx.commit().await?;
+    Ok(out)
+}
+
 /// Applies `action` to one commission inside `conn`'s transaction, with its audit entry.
 pub async fn apply(
     conn: &mut AnyConnection,

@@ -12,7 +12,7 @@ use crate::domain::ids::new_id;
 
 mod actions;
 
-pub use actions::{Action, Outcome, apply, release_held, set_held, settle_unapproved};
+pub use actions::{Action, Outcome, apply, apply_each, release_held, set_held, settle_unapproved};
 
 /// A commission owed (or once owed) to an affiliate for one conversion, as the merchant API
 /// shows it.
