@@ -88,6 +88,16 @@ try {
   await page.waitForURL((u) => u.searchParams.get('done') === 'approved');
   result.approvedNotice = await page.getByRole('status').textContent();
 
+  await page.getByRole('link', { name: 'Conversions', exact: true }).click();
+  await page.waitForURL('**/dashboard/conversions');
+  result.audits.conversions = await audit(page);
+  await page.getByRole('link', { name: /^Why/ }).first().click();
+  await page.waitForURL(/\/dashboard\/conversions\/cnv_/);
+  result.whyHeading = await page.getByRole('heading', { name: 'Why it belongs to this affiliate' }).textContent();
+  result.timeline = await page.locator('.timeline > li').count();
+  result.audits.conversion = await audit(page);
+  await page.screenshot({ path: join(shots, 'dashboard-conversion.png'), fullPage: true });
+
   await page.getByRole('link', { name: 'Account' }).click();
   await page.waitForURL('**/dashboard/account');
   result.heading = await page.getByRole('heading', { level: 1 }).textContent();

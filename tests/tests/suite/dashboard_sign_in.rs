@@ -208,6 +208,8 @@ struct Walk {
     code_error: String,
     created_notice: String,
     approved_notice: String,
+    why_heading: String,
+    timeline: usize,
     wrong_password_alert: String,
     email_kept: String,
     signed_in_on: String,
@@ -247,11 +249,13 @@ async fn a_person_signs_in_and_out_in_chromium_and_every_page_passes_axe() {
     assert!(walk.code_error.starts_with("code is invalid"), "{}", walk.code_error);
     assert_eq!(walk.created_notice, "Affiliate ann created.");
     assert_eq!(walk.approved_notice, "1 commission approved.");
+    assert_eq!(walk.why_heading, "Why it belongs to this affiliate");
+    assert!(walk.timeline >= 1, "the sale's attribution at least");
     assert_eq!(walk.heading, "Your account");
     assert!(walk.account.contains("owner@shop.example") && walk.account.contains("Demo Shop"), "{}", walk.account);
     assert!(!walk.cookie_visible_to_scripts, "the session cookie is HttpOnly");
     assert_eq!(walk.after_log_out_lands_on, "/dashboard/login");
-    assert_eq!(walk.audits.len(), 8);
+    assert_eq!(walk.audits.len(), 10);
     for (page, violations) in &walk.audits {
         assert!(violations.is_empty(), "axe on {page}: {violations:#?}");
     }
@@ -260,9 +264,18 @@ async fn a_person_signs_in_and_out_in_chromium_and_every_page_passes_axe() {
     let unexpected: Vec<&String> = walk.console_errors.iter().filter(|e| !expected(e)).collect();
     assert!(unexpected.is_empty(), "no CSP violation or error: {unexpected:#?}");
     assert_eq!(walk.console_errors.len(), 3, "{:#?}", walk.console_errors);
-    let shots_taken =
-        ["sign-in", "sign-in-error", "overview", "overview-error", "affiliates", "affiliate-new-error", "commissions", "account"]
-            .map(|s| format!("dashboard-{s}.png"));
+    let shots_taken = [
+        "sign-in",
+        "sign-in-error",
+        "overview",
+        "overview-error",
+        "affiliates",
+        "affiliate-new-error",
+        "commissions",
+        "conversion",
+        "account",
+    ]
+    .map(|s| format!("dashboard-{s}.png"));
     for shot in &shots_taken {
         assert!(shots.join(shot).metadata().is_ok_and(|m| m.len() > 1_000), "{shot} saved");
     }

@@ -7,6 +7,7 @@ mod clicks_api;
 mod commissions_api;
 mod dashboard_affiliates;
 mod dashboard_commissions;
+mod dashboard_conversions;
 mod dashboard_overview;
 mod dashboard_sign_in;
 mod demo_path;

@@ -7,6 +7,7 @@ pub mod affiliates;
 pub mod assets;
 pub mod chart;
 pub mod commissions;
+pub mod conversions;
 pub mod overview;
 pub mod page;
 pub mod session;
@@ -25,6 +26,8 @@ pub fn routes() -> impl Endpoint {
         .at("/account", get(sign_in::account))
         .at("/affiliates", get(affiliates::list))
         .at("/affiliates/new", get(affiliates::new_form).post(affiliates::create))
+        .at("/conversions", get(conversions::list))
+        .at("/conversions/:id", get(conversions::show))
         .at("/commissions", get(commissions::list))
         .at("/commissions/act", post(commissions::act))
         .at("/assets/:name", get(assets::serve))
