@@ -8,7 +8,7 @@ use poem::web::{Data, Form, Query, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
-use super::page::{render, stylesheet};
+use super::page::{cursor, render, stylesheet};
 use super::refusal;
 use super::session::Session;
 use super::sign_in::{failed, form_session, signed_in};
@@ -88,13 +88,8 @@ async fn rows(
     (status, live): (Option<AffiliateStatus>, bool),
 ) -> Result<(Vec<Vec<String>>, Option<String>), StorageError> {
     let (pool, merchant) = (&state.db.pool, session.user.merchant_id.as_str());
-    let after = match f.starting_after.as_deref() {
-        Some(id) => affiliates::LIST.position(pool, merchant, id).await?,
-        None => None,
-    };
-    let found =
-        affiliates::list(pool, merchant, (status.map(AffiliateStatus::as_str), Some(f.q.as_str())), &PageRequest { after, limit: PAGE })
-            .await?;
+    let page = cursor(pool, &affiliates::LIST, merchant, f.starting_after.as_deref(), PAGE).await?;
+    let found = affiliates::list(pool, merchant, (status.map(AffiliateStatus::as_str), Some(f.q.as_str())), &page).await?;
     let ids: Vec<String> = found.data.iter().map(|a| a.id.clone()).collect();
     let totals = stats::affiliate_totals(pool, (merchant, live), &Period::all_time(), &ids).await?;
     let next = found.data.last().filter(|_| found.has_more).map(|last| {

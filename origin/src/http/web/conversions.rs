@@ -9,7 +9,7 @@ use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
-use super::page::{render, stylesheet};
+use super::page::{cursor, render, stylesheet};
 use super::refusal;
 use super::sign_in::{failed, signed_in};
 use crate::domain::commission::PaymentStatus;
@@ -59,13 +59,9 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>, Query(f): Query<F
     let (pool, merchant) = (&state.db.pool, session.user.merchant_id.as_str());
     let live = f.mode == "live";
     let status = PaymentStatus::parse(&f.status);
-    let after = match f.starting_after.as_deref() {
-        Some(id) => conversions::LIST.position(pool, merchant, id).await,
-        None => Ok(None),
-    };
     let filter = ConversionFilter { livemode: live, status, ..ConversionFilter::default() };
-    let found = match after {
-        Ok(after) => conversions::list_conversions(pool, merchant, &filter, &PageRequest { after, limit: PAGE }).await,
+    let found = match cursor(pool, &conversions::LIST, merchant, f.starting_after.as_deref(), PAGE).await {
+        Ok(page) => conversions::list_conversions(pool, merchant, &filter, &page).await,
         Err(e) => Err(e),
     };
     let found = match found {

@@ -4,6 +4,11 @@
 use askama::Template;
 use poem::http::StatusCode;
 use poem::{Request, Response};
+use sqlx::AnyPool;
+
+use crate::storage::StorageError;
+use crate::storage::list::Listing;
+use crate::storage::page::PageRequest;
 
 /// The Content-Security-Policy of every dashboard response: nothing inline, nothing from
 /// elsewhere, no framing, forms posting only here.
@@ -60,4 +65,20 @@ pub fn stylesheet() -> String {
 /// The icon every page names (so browsers do not ask for `/favicon.ico`).
 pub fn icon() -> String {
     super::assets::url("favicon")
+}
+
+/// The page of `listing` a page's `starting_after` asks for: after that object of the
+/// merchant's, or from the newest when it names none of theirs.
+pub async fn cursor(
+    pool: &AnyPool,
+    listing: &Listing,
+    merchant_id: &str,
+    starting_after: Option<&str>,
+    limit: i64,
+) -> Result<PageRequest, StorageError> {
+    let after = match starting_after {
+        Some(id) => listing.position(pool, merchant_id, id).await?,
+        None => None,
+    };
+    Ok(PageRequest { after, limit })
 }
