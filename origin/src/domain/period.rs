@@ -57,11 +57,6 @@ impl Period {
         }
     }
 
-    /// All of time: what "all time" totals cover.
-    pub fn all_time() -> Self {
-        Self { range: "all", from: 0, to: i64::MAX }
-    }
-
     /// The first day, `YYYY-MM-DD`.
     pub fn first_day(&self) -> String {
         date_of(self.from)

@@ -76,23 +76,24 @@ pub struct Overview {
 /// The overview of `merchant_id`'s program in one mode over `period`.
 pub async fn overview(pool: &AnyPool, merchant_id: &str, livemode: bool, period: &Period) -> Result<Overview, StorageError> {
     let (from, to) = (period.from, period.to);
+    let bounds = (from, to);
     let clicks: Vec<(i64, i64)> = span(
         "SELECT received_at / 86400000 AS day, COUNT(*) FROM clicks WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3 \
          AND duplicate_of IS NULL GROUP BY received_at / 86400000",
         merchant_id,
         None,
-        period,
+        bounds,
     )
     .fetch_all(pool)
     .await?;
     let leads = "SELECT COUNT(*) FROM leads WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3";
-    let (leads,): (i64,) = span(leads, merchant_id, None, period).fetch_one(pool).await?;
+    let (leads,): (i64,) = span(leads, merchant_id, None, bounds).fetch_one(pool).await?;
     let sales: Vec<(i64, String, i64, i64)> = span(
         "SELECT created_at / 86400000 AS day, currency, COUNT(*), CAST(SUM(amount) AS BIGINT) FROM conversions \
          WHERE merchant_id = $1 AND livemode = $4 AND created_at >= $2 AND created_at < $3 GROUP BY created_at / 86400000, currency",
         merchant_id,
         Some(livemode),
-        period,
+        bounds,
     )
     .fetch_all(pool)
     .await?;
@@ -101,7 +102,7 @@ pub async fn overview(pool: &AnyPool, merchant_id: &str, livemode: bool, period:
          AND created_at >= $2 AND created_at < $3 AND status NOT IN ('denied', 'reversed') GROUP BY currency ORDER BY currency",
         merchant_id,
         Some(livemode),
-        period,
+        bounds,
     )
     .fetch_all(pool)
     .await?;
@@ -146,12 +147,12 @@ fn span<'q, R>(
     sql: impl sqlx::SqlSafeStr,
     merchant_id: &'q str,
     livemode: Option<bool>,
-    period: &Period,
+    (from, to): (i64, i64),
 ) -> QueryAs<'q, Any, R, AnyArguments>
 where
     R: for<'r> sqlx::FromRow<'r, sqlx::any::AnyRow>,
 {
-    let q = sqlx::query_as(sql).bind(merchant_id).bind(period.from).bind(period.to);
+    let q = sqlx::query_as(sql).bind(merchant_id).bind(from).bind(to);
     match livemode {
         Some(live) => q.bind(flag(live)),
         None => q,
@@ -181,12 +182,12 @@ async fn top_affiliates(pool: &AnyPool, merchant_id: &str, livemode: bool, perio
         )),
         merchant_id,
         Some(livemode),
-        period,
+        (period.from, period.to),
     )
     .fetch_all(pool)
     .await?;
     let ids: Vec<String> = ranked.iter().map(|r| r.0.clone()).collect();
-    let totals = affiliate_totals(pool, (merchant_id, livemode), period, &ids).await?;
+    let totals = affiliate_totals(pool, (merchant_id, livemode), (period.from, period.to), &ids).await?;
     Ok(ranked
         .into_iter()
         .zip(totals)
@@ -201,11 +202,12 @@ async fn top_affiliates(pool: &AnyPool, merchant_id: &str, livemode: bool, perio
         .collect())
 }
 
-/// The activity in `period` of each affiliate of `ids` (a page's worth), in the order given.
+/// The activity from `from` to before `to` (UTC epoch ms) of each affiliate of `ids` (a page's
+/// worth), in the order given.
 pub async fn affiliate_totals(
     pool: &AnyPool,
     (merchant_id, livemode): (&str, bool),
-    period: &Period,
+    bounds: (i64, i64),
     ids: &[String],
 ) -> Result<Vec<AffiliateTotals>, StorageError> {
     if ids.is_empty() {
@@ -216,14 +218,14 @@ pub async fn affiliate_totals(
          AND created_at >= $2 AND created_at < $3 AND affiliate_id IN ({}) GROUP BY affiliate_id, currency",
         placeholder_list(5, ids.len())
     ));
-    let q = span::<(String, String, i64, i64)>(sales, merchant_id, Some(livemode), period);
+    let q = span::<(String, String, i64, i64)>(sales, merchant_id, Some(livemode), bounds);
     let sales = ids.iter().fold(q, |q, id| q.bind(id)).fetch_all(pool).await?;
     let clicks = sqlx::AssertSqlSafe(format!(
         "SELECT affiliate_id, COUNT(*) FROM clicks WHERE merchant_id = $1 AND received_at >= $2 AND received_at < $3 \
          AND duplicate_of IS NULL AND affiliate_id IN ({}) GROUP BY affiliate_id",
         placeholder_list(4, ids.len())
     ));
-    let q = span::<(String, i64)>(clicks, merchant_id, None, period);
+    let q = span::<(String, i64)>(clicks, merchant_id, None, bounds);
     let clicks = ids.iter().fold(q, |q, id| q.bind(id)).fetch_all(pool).await?;
     Ok(ids
         .iter()

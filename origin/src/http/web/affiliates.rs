@@ -8,14 +8,12 @@ use poem::web::{Data, Form, Query, Redirect};
 use poem::{IntoResponse, Request, Response, handler};
 use serde::Deserialize;
 
-use super::page::{cursor, render, stylesheet};
+use super::page::{amounts, cursor, link, render, stylesheet};
 use super::refusal;
 use super::session::Session;
 use super::sign_in::{failed, form_session, signed_in};
 use crate::domain::FieldError;
 use crate::domain::affiliate::{AffiliateFields, AffiliateStatus, check_new};
-use crate::domain::money;
-use crate::domain::period::Period;
 use crate::http::AppState;
 use crate::storage::page::PageRequest;
 use crate::storage::{StorageError, affiliates, campaigns, stats};
@@ -91,19 +89,17 @@ async fn rows(
     let page = cursor(pool, &affiliates::LIST, merchant, f.starting_after.as_deref(), PAGE).await?;
     let found = affiliates::list(pool, merchant, (status.map(AffiliateStatus::as_str), Some(f.q.as_str())), &page).await?;
     let ids: Vec<String> = found.data.iter().map(|a| a.id.clone()).collect();
-    let totals = stats::affiliate_totals(pool, (merchant, live), &Period::all_time(), &ids).await?;
+    // All time: every row there is.
+    let totals = stats::affiliate_totals(pool, (merchant, live), (0, i64::MAX), &ids).await?;
     let next = found.data.last().filter(|_| found.has_more).map(|last| {
-        let mode = if live { "live" } else { "test" };
-        let q: String =
-            f.q.trim().bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect();
-        format!("/dashboard/affiliates?q={q}&status={}&mode={mode}&starting_after={}", status.map_or("", AffiliateStatus::as_str), last.id)
+        let (status, mode) = (status.map_or("", AffiliateStatus::as_str), if live { "live" } else { "test" });
+        link("/dashboard/affiliates", &[("q", f.q.trim()), ("status", status), ("mode", mode), ("starting_after", &last.id)])
     });
     let rows = found
         .data
         .iter()
         .zip(totals)
         .map(|(a, t)| {
-            let revenue = t.revenue.iter().map(|r| money::format(r.amount, &r.currency)).collect::<Vec<_>>().join(" · ");
             vec![
                 a.code.clone(),
                 a.name.clone(),
@@ -111,7 +107,7 @@ async fn rows(
                 a.email.clone().unwrap_or_default(),
                 t.clicks.to_string(),
                 t.conversions.to_string(),
-                if revenue.is_empty() { "—".into() } else { revenue },
+                amounts(&t.revenue),
             ]
         })
         .collect();

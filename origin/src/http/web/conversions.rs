@@ -9,7 +9,7 @@ use poem::web::{Data, Path, Query};
 use poem::{Request, Response, handler};
 use serde::Deserialize;
 
-use super::page::{cursor, render, stylesheet};
+use super::page::{cursor, link, render, stylesheet};
 use super::refusal;
 use super::sign_in::{failed, signed_in};
 use crate::domain::commission::PaymentStatus;
@@ -74,7 +74,7 @@ pub async fn list(req: &Request, Data(state): Data<&AppState>, Query(f): Query<F
         .data
         .last()
         .filter(|_| found.has_more)
-        .map(|c| format!("/dashboard/conversions?status={status_text}&mode={mode}&starting_after={}", c.id));
+        .map(|c| link("/dashboard/conversions", &[("status", status_text), ("mode", mode), ("starting_after", &c.id)]));
     let rows = found.data.iter().map(|c| (c.id.clone(), cells(c))).collect();
     let page = ListPage {
         stylesheet: stylesheet(),

@@ -10,11 +10,10 @@ use poem::{Request, Response, handler};
 use serde::Deserialize;
 
 use super::chart::bars;
-use super::page::{render, stylesheet};
+use super::page::{amounts, render, stylesheet};
 use super::sign_in::{failed, signed_in};
 use crate::domain::money;
 use crate::domain::period::{Period, PeriodError};
-use crate::domain::stats::Amount;
 use crate::http::AppState;
 use crate::storage::conversions::{self, ConversionFilter};
 use crate::storage::page::PageRequest;
@@ -59,14 +58,6 @@ struct OverviewPage {
     days: Vec<Row>,
     top: Vec<Row>,
     recent: Vec<Row>,
-}
-
-/// Amounts in several currencies, or a dash when there are none.
-fn amounts(list: &[Amount]) -> String {
-    if list.is_empty() {
-        return "—".into();
-    }
-    list.iter().map(|a| money::format(a.amount, &a.currency)).collect::<Vec<_>>().join(" · ")
 }
 
 fn percent(bps: Option<i64>) -> String {

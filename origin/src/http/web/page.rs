@@ -6,6 +6,8 @@ use poem::http::StatusCode;
 use poem::{Request, Response};
 use sqlx::AnyPool;
 
+use crate::domain::money;
+use crate::domain::stats::Amount;
 use crate::storage::StorageError;
 use crate::storage::list::Listing;
 use crate::storage::page::PageRequest;
@@ -81,4 +83,19 @@ pub async fn cursor(
         None => None,
     };
     Ok(PageRequest { after, limit })
+}
+
+/// Amounts in several currencies, each written by `domain::money`, or a dash when there are none.
+pub fn amounts(list: &[Amount]) -> String {
+    if list.is_empty() {
+        return "—".into();
+    }
+    list.iter().map(|a| money::format(a.amount, &a.currency)).collect::<Vec<_>>().join(" · ")
+}
+
+/// `path?k=v&…`, each value form-encoded.
+pub fn link(path: &str, pairs: &[(&str, &str)]) -> String {
+    let mut query = form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(pairs);
+    format!("{path}?{}", query.finish())
 }
